@@ -1,0 +1,1 @@
+"""Read-side queries, one module per resource, with explicit parameters."""

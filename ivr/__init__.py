@@ -1,0 +1,1 @@
+"""IVR flows: flow files, the engine, and the runtimes that run it (FastAGI, SIP, console)."""

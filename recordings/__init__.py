@@ -1,0 +1,1 @@
+"""Call recordings: ingest, storage, linking to calls, retention and audited streaming."""

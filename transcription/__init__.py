@@ -1,0 +1,1 @@
+"""Transcription with Vosk, transcript search and quality inspection."""
