@@ -39,6 +39,31 @@ class Settings(BaseSettings):
     # Pause reasons that mean after-call work; such a pause right after a call is its wrap-up.
     wrapup_reasons: list[str] = ["wrapup", "wrap-up", "acw", "话后处理", "整理"]
 
+    # --- The service (``hotline serve``): HTTP, identity, masking, live feed, wallboard ---
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=1, le=65535)
+    # Set to fan the live feed out through Redis pub/sub, so several API processes serve one center.
+    redis_url: str = ""
+    # Roles that see callers' full numbers; every other role sees them masked (138****8000).
+    full_number_roles: list[str] = ["admin", "supervisor"]
+    # Browser sessions and API tokens.
+    session_ttl_s: int = Field(12 * 3600, gt=0)
+    token_ttl_days: int = Field(90, gt=0)
+    # Send cookies only over HTTPS; turn on behind a TLS-terminating proxy.
+    cookie_secure: bool = False
+    # Failed logins allowed per account and per address within the window.
+    login_max_failures_per_account: int = Field(5, gt=0)
+    login_max_failures_per_address: int = Field(20, gt=0)
+    login_window_s: int = Field(900, gt=0)
+    # Wallboard colours: amber/red when a queue's answer rate or service level today falls
+    # below these percentages, or its longest wait passes its service-level time (amber)
+    # or that time multiplied by ``wallboard_wait_red_factor`` (red).
+    wallboard_answer_rate_amber: float = Field(90.0, ge=0, le=100)
+    wallboard_answer_rate_red: float = Field(80.0, ge=0, le=100)
+    wallboard_service_level_amber: float = Field(80.0, ge=0, le=100)
+    wallboard_service_level_red: float = Field(60.0, ge=0, le=100)
+    wallboard_wait_red_factor: float = Field(2.0, ge=1)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
