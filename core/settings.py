@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     http_port: int = Field(8000, ge=1, le=65535)
     # Set to fan the live feed out through Redis pub/sub, so several API processes serve one center.
     redis_url: str = ""
+    redis_channel: str = "hotline:live"
     # Roles that see callers' full numbers; every other role sees them masked (138****8000).
     full_number_roles: list[str] = ["admin", "supervisor"]
     # Browser sessions and API tokens.

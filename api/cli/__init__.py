@@ -5,12 +5,15 @@ from __future__ import annotations
 import click
 from pydantic import ValidationError
 
+from api.cli.audit import audit
 from api.cli.calls import calls
 from api.cli.common import Runtime
 from api.cli.db import db
 from api.cli.demo import demo
 from api.cli.queues import agents, queues
 from api.cli.replay import replay
+from api.cli.serve import serve
+from api.cli.users import users
 from core.settings import Settings
 
 
@@ -34,3 +37,6 @@ main.add_command(replay)
 main.add_command(calls)
 main.add_command(queues)
 main.add_command(agents)
+main.add_command(serve)
+main.add_command(users)
+main.add_command(audit)
