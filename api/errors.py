@@ -51,6 +51,7 @@ def invalid(field: str, message: str) -> ApiError:
 
 
 _DESCRIPTIONS = {
+    400: "The request body could not be read as JSON (UTF-8).",
     401: "Not authenticated: no, an unknown, an expired or a revoked credential.",
     403: "Authenticated, but this role may not use this route.",
     404: "No such resource (or not one this user may see).",

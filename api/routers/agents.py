@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ami_bridge.queries.agent_stats import AgentStatsQuery, agent_stats
 from api.auth import ANY_USER, STAFF, SUPERVISORS, Principal
-from api.errors import ApiError, responses
+from api.errors import ApiError, invalid, responses
 from api.params import check_range, parse_when
 from api.schemas import Agent, AgentStats, PauseRequest, PauseResult
 from api.state import AppState, app_state
@@ -92,7 +92,7 @@ def stats(
     description="Sends `QueuePause` to the PBX through this process's AMI bridge, with the reason Asterisk shows "
     "as `PausedReason` (and the wallboard beside the agent). Supervisors only; every attempt is audited. "
     "503 when no bridge is connected; 502 when Asterisk refuses (e.g. the interface is in no queue).",
-    responses=responses(401, 403, 422, 502, 503),
+    responses=responses(400, 401, 403, 422, 502, 503),
     openapi_extra=SUPERVISORS.openapi,
 )
 async def pause(request: Request, body: PauseRequest, user: Annotated[Principal, Depends(SUPERVISORS)]) -> dict:
@@ -110,8 +110,8 @@ async def pause(request: Request, body: PauseRequest, user: Annotated[Principal,
         audit_attempt("unavailable", why)
         raise ApiError(503, "bridge_unavailable", f"cannot reach the PBX: {why}")
     if body.server_id is not None and body.server_id != bridge.server_id:
-        audit_attempt("unavailable", f"no bridge to {body.server_id!r} here")
-        raise ApiError(503, "bridge_unavailable", f"this process runs the bridge to {bridge.server_id!r}, not {body.server_id!r}")
+        audit_attempt("refused", f"no bridge to {body.server_id!r} here")
+        raise invalid("server_id", f"this process reaches only the PBX {bridge.server_id!r}, not {body.server_id!r}")
     AmiActionError, AmiNotConnected = _bridge_errors()
     try:
         reply = await bridge.queue_pause(interface=body.interface, paused=body.paused, reason=body.reason, queue=body.queue)

@@ -57,7 +57,7 @@ def login(state: AppState, username: str, password: str, address: str):
     summary="Get an API token (log in)",
     description="Exchanges a user's name and password for a bearer token (send it as `Authorization: Bearer <token>`). "
     "Failed attempts are limited per account and per address (429 with `Retry-After`).",
-    responses=responses(401, 422, 429),
+    responses=responses(400, 401, 422, 429),
     openapi_extra=PUBLIC,
 )
 def create_token(request: Request, body: TokenRequest) -> dict:
