@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from ami_bridge.facts import DISPOSITIONS
-from ami_bridge.queries.calls import CallQuery, call_legs, call_timeline, call_to_dict, get_call, list_calls
+from ami_bridge.queries.calls import CallQuery, call_to_dict, get_call, list_calls
 from ami_bridge.replay import rebuild as rebuild_call_log
+from api.call_views import call_detail
 from api.cli.common import Runtime, pass_runtime, print_json, print_table
-from core.times import iso
 
 
 @click.group()
@@ -61,12 +61,7 @@ def show(runtime: Runtime, linkedid: str, server_id: str | None, as_json: bool) 
         call = get_call(session, sid, linkedid)
         if call is None:
             raise click.ClickException(f"no call with Linkedid {linkedid!r} on server {sid!r}")
-        detail = call_to_dict(call, zone)
-        detail["legs"] = [
-            {"uniqueid": l.uniqueid, "channel": l.channel, "role": l.role, "created_at": iso(l.created_at, zone), "ended_at": iso(l.ended_at, zone), "cause": l.cause, "cause_txt": l.cause_txt}
-            for l in call_legs(session, call)
-        ]
-        detail["timeline"] = [{"at": iso(e.at, zone), "event": e.kind, "uniqueid": e.uniqueid, **e.data} for e in call_timeline(session, call)]
+        detail, _numbers = call_detail(session, call, zone)
     if as_json:
         print_json(detail)
         return

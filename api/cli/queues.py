@@ -7,15 +7,10 @@ import time
 import click
 
 from ami_bridge.intervals import NAMES, Interval
-from ami_bridge.live_state import render
 from ami_bridge.queries.agent_stats import AgentStatsQuery, agent_stats
-from ami_bridge.queries.live import load_snapshots
 from ami_bridge.queries.queue_stats import StatsQuery, queue_stats
 from api.cli.common import Runtime, pass_runtime, print_json, print_table
-from core.times import iso
-
-# A snapshot refreshed this recently comes from a bridge that is running now.
-FRESH_S = 5.0
+from api.live_view import snapshot_rows
 
 
 @click.group()
@@ -66,18 +61,8 @@ def stats(runtime: Runtime, start: str | None, end: str | None, interval: str | 
 def live(runtime: Runtime, as_json: bool) -> None:
     """Callers waiting and agents per queue, as the bridges see them now."""
     runtime.require_schema()
-    now = time.time()
-    rows = []
     with runtime.sessions() as session:
-        for snapshot in load_snapshots(session):
-            as_of = snapshot.as_of.timestamp()
-            # A running bridge refreshes its snapshot every second; an old one (a replay,
-            # a stopped bridge) is shown as of its own time, with that time printed.
-            fresh = snapshot.connected and now - as_of < FRESH_S
-            for row in render(snapshot.state, now if fresh else as_of, server_id=snapshot.server_id):
-                row["as_of"] = iso(snapshot.as_of, runtime.zone)
-                row["live"] = fresh
-                rows.append(row)
+        rows = snapshot_rows(session, time.time(), runtime.zone)
     if as_json:
         print_json(rows)
         return

@@ -43,7 +43,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(ROLES), help="admin, supervisor, qa or agent.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in ROLES]), help="admin, supervisor, qa or agent.")
 @click.option("--agent-interface", "interfaces", multiple=True, metavar="INTERFACE", help="The AMI interface an agent answers on (PJSIP/1001); repeatable.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 @pass_runtime

@@ -101,7 +101,7 @@ class FakeBridge:
 
 
 @pytest.fixture
-def make_client(demo_db: Database) -> Iterator[Any]:
+def make_client(demo_db: Database, users: Users) -> Iterator[Any]:
     clients: list[TestClient] = []
 
     def make(*, bridge: Any = None, bus: EventBus | None = None, **overrides: Any) -> TestClient:
