@@ -50,6 +50,13 @@ from core.times import center_zone
 log = logging.getLogger(__name__)
 
 SNAPSHOT_EVERY_S = 1.0
+#: Received but not yet committed messages above which the bridge stops reading: memory
+#: stays bounded when the database is slower than a burst of AMI traffic. (Asterisk
+#: drops a manager that stops reading for longer than its ``writetimeout``; the resync
+#: after the reconnect repairs the live state.)
+BACKLOG_HIGH = 50000
+#: At most this many messages per transaction, so the live feed keeps moving under load.
+BATCH_MAX = 20000
 HEARTBEAT_S = 2.0
 FIRST_RETRY_S = 0.5
 
@@ -173,6 +180,8 @@ class AmiBridge:
         self._received.extend(batch)
         self._received_total += len(batch)
         self._wakeup.set()
+        if len(self._received) > BACKLOG_HIGH and self._session is not None:
+            self._session.pause_reading()
 
     async def drained(self, timeout: float = 30.0) -> None:
         """Wait until everything received so far is committed (tests, benchmarks)."""
@@ -192,7 +201,11 @@ class AmiBridge:
                 await loop.run_in_executor(self._executor, self._save_snapshot)
                 continue
             self._wakeup.clear()
-            received, self._received = self._received, []
+            received, self._received = self._received[:BATCH_MAX], self._received[BATCH_MAX:]
+            if self._received:
+                self._wakeup.set()
+            if len(self._received) < BACKLOG_HIGH // 2 and self._session is not None:
+                self._session.resume_reading()
             if not received:
                 continue
             clock = self._clock

@@ -85,6 +85,8 @@ class AmiSession:
         self.banner: str | None = None
         self.problems = 0
         self._closed = False
+        self._may_read = asyncio.Event()
+        self._may_read.set()
 
     @classmethod
     async def open(
@@ -128,6 +130,7 @@ class AmiSession:
         """Read and dispatch until the connection ends (then raise ``ConnectionError``)."""
         try:
             while True:
+                await self._may_read.wait()
                 data = await self._reader.read(READ_SIZE)
                 if not data:
                     raise ConnectionResetError("AMI peer closed the connection")
@@ -136,21 +139,29 @@ class AmiSession:
             self.close()
 
     def _dispatch(self, items: list[Banner | Message | Problem], received_at: float) -> None:
-        batch: list[tuple[Message, float]] = []
-        for item in items:
-            if isinstance(item, Message):
-                batch.append((item, received_at))
-                if not item.is_event:
-                    future = self._pending.get(item.get("ActionID") or "")
+        batch = [(item, received_at) for item in items if item.__class__ is Message]
+        if len(batch) != len(items):
+            for item in items:
+                if isinstance(item, Banner):
+                    self.banner = item.text
+                elif isinstance(item, Problem):
+                    self.problems += 1
+                    log.warning("%s", item)
+        if self._pending:
+            for message, _ in batch:
+                if not message.is_event:  # type: ignore[union-attr]
+                    future = self._pending.get(message.get("ActionID") or "")  # type: ignore[union-attr]
                     if future is not None and not future.done():
-                        future.set_result(item)
-            elif isinstance(item, Banner):
-                self.banner = item.text
-            else:
-                self.problems += 1
-                log.warning("%s", item)
+                        future.set_result(message)  # type: ignore[arg-type]
         if batch:
-            self._on_messages(batch)
+            self._on_messages(batch)  # type: ignore[arg-type]
+
+    def pause_reading(self) -> None:
+        """Stop reading until ``resume_reading`` (the consumer is behind)."""
+        self._may_read.clear()
+
+    def resume_reading(self) -> None:
+        self._may_read.set()
 
     def close(self) -> None:
         if self._closed:
