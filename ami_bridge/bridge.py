@@ -112,6 +112,35 @@ class AmiBridge:
             raise AmiNotConnected(f"the AMI bridge for {self.server_id} is not connected")
         return await session.request(SimpleAction(name, **(headers or {})), timeout=timeout)
 
+    async def send_list_action(self, name: str, headers: dict[str, str] | None = None, *, timeout: float = 10.0) -> list[Message]:
+        """A list action's events (``QueueSummary``, ``QueueStatus``, ``CoreShowChannels``)."""
+        session = self._session
+        if session is None:
+            raise AmiNotConnected(f"the AMI bridge for {self.server_id} is not connected")
+        return await session.request_list(SimpleAction(name, **(headers or {})), timeout=timeout)
+
+    async def originate(
+        self, *, channel: str, context: str, exten: str, caller_id: str = "", variables: dict[str, str] | None = None, timeout_s: int = 30
+    ) -> Message:
+        """Start a call (callbacks): ring ``channel``, then run ``context,exten,1``.
+
+        Async, so Asterisk answers at once ("successfully queued") and reports the outcome
+        later as an ``OriginateResponse`` event, which the tracker links to the call.
+        """
+        action = SimpleAction("Originate", Channel=channel, Context=context, Exten=exten, Priority="1", Timeout=str(timeout_s * 1000), Async="true")
+        if caller_id:
+            action.keys["CallerID"] = caller_id
+        for key, value in (variables or {}).items():
+            action.variables[key] = value
+        session = self._session
+        if session is None:
+            raise AmiNotConnected(f"the AMI bridge for {self.server_id} is not connected")
+        return await session.request(action)
+
+    async def redirect(self, *, channel: str, context: str, exten: str, priority: int = 1) -> Message:
+        """Move a live channel to another place in the dialplan (e.g. a queue)."""
+        return await self.send_action("Redirect", {"Channel": channel, "Context": context, "Exten": exten, "Priority": str(priority)})
+
     async def queue_pause(self, *, interface: str, paused: bool, reason: str = "", queue: str | None = None) -> Message:
         headers = {"Interface": interface, "Paused": "true" if paused else "false"}
         if queue:

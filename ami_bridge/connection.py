@@ -81,6 +81,8 @@ class AmiSession:
         self._on_messages = on_messages
         self._framer = Framer()
         self._pending: dict[str, asyncio.Future[Message]] = {}
+        self._lists: dict[str, list[Message]] = {}  # events of list actions, by ActionID
+        self._list_done: dict[str, asyncio.Future[list[Message]]] = {}
         self._ids = itertools.count(1)
         self.banner: str | None = None
         self.problems = 0
@@ -126,6 +128,30 @@ class AmiSession:
             raise AmiActionError(action.name, response.get("Message") or "error")
         return response
 
+    async def request_list(self, action: Action, *, timeout: float = 10.0) -> list[Message]:
+        """Send a list action (``QueueStatus``, ``QueueSummary``, ``CoreShowChannels``…)
+        and return its events, up to the closing ``…Complete`` event."""
+        if self._closed:
+            raise AmiNotConnected("the AMI connection is closed")
+        action_id = f"hotline-{next(self._ids)}"
+        action.keys["ActionID"] = action_id
+        self._lists[action_id] = []
+        done: asyncio.Future[list[Message]] = asyncio.get_running_loop().create_future()
+        self._list_done[action_id] = done
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._pending[action_id] = future
+        try:
+            self._writer.write(encode_action(action))
+            await self._writer.drain()
+            response = await asyncio.wait_for(future, timeout)
+            if (response.get("Response") or "").lower() == "error":
+                raise AmiActionError(action.name, response.get("Message") or "error")
+            return await asyncio.wait_for(done, timeout)
+        finally:
+            self._pending.pop(action_id, None)
+            self._lists.pop(action_id, None)
+            self._list_done.pop(action_id, None)
+
     async def run(self) -> None:
         """Read and dispatch until the connection ends (then raise ``ConnectionError``)."""
         try:
@@ -149,10 +175,20 @@ class AmiSession:
                     log.warning("%s", item)
         if self._pending:
             for message, _ in batch:
+                action_id = message.get("ActionID")  # type: ignore[union-attr]
+                if action_id is None or action_id not in self._pending:
+                    continue
                 if not message.is_event:  # type: ignore[union-attr]
-                    future = self._pending.get(message.get("ActionID") or "")  # type: ignore[union-attr]
-                    if future is not None and not future.done():
+                    future = self._pending[action_id]
+                    if not future.done():
                         future.set_result(message)  # type: ignore[arg-type]
+                elif action_id in self._lists:
+                    if message.get("EventList") == "Complete" or message.name.endswith("Complete"):  # type: ignore[union-attr]
+                        done = self._list_done[action_id]
+                        if not done.done():
+                            done.set_result(self._lists[action_id])
+                    else:
+                        self._lists[action_id].append(message)  # type: ignore[arg-type]
         if batch:
             self._on_messages(batch)  # type: ignore[arg-type]
 
@@ -168,6 +204,6 @@ class AmiSession:
             return
         self._closed = True
         self._writer.close()
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(AmiNotConnected("the AMI connection closed"))
+        for waiting in [*self._pending.values(), *self._list_done.values()]:
+            if not waiting.done():
+                waiting.set_exception(AmiNotConnected("the AMI connection closed"))

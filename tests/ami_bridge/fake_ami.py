@@ -136,6 +136,12 @@ class FakeAmi:
             return [[("Response", "Success"), aid, ("Ping", "Pong"), ("Timestamp", "0.0")]]
         if name == "QueuePause":
             return [[("Response", "Success"), aid, ("Message", "Interface paused successfully")]]
+        if name == "Originate":
+            if "/" not in action.get("Channel", ""):
+                return [[("Response", "Error"), aid, ("Message", "Invalid channel")]]  # as Asterisk 22 answers (pjsip22_originate)
+            return [[("Response", "Success"), aid, ("Message", "Originate successfully queued")]]
+        if name == "Redirect":
+            return [[("Response", "Success"), aid, ("Message", "Redirect successful")]]
         channels, waiting = alive_at(self.messages, self.position)
         if name == "CoreShowChannels":
             out: list[Headers] = [[("Response", "Success"), aid, ("EventList", "start"), ("Message", "Channels will follow")]]
@@ -143,6 +149,13 @@ class FakeAmi:
                 out.append([("Event", "CoreShowChannel"), aid, ("Channel", c["Channel"]), ("Uniqueid", c["Uniqueid"]), ("Linkedid", c["Linkedid"]),
                             ("CallerIDNum", c.get("CallerIDNum", "")), ("Duration", "00:00:01"), ("BridgeId", "")])
             out.append([("Event", "CoreShowChannelsComplete"), aid, ("EventList", "Complete"), ("ListItems", str(len(channels)))])
+            return out
+        if name == "QueueSummary":
+            out = [[("Response", "Success"), aid, ("EventList", "start"), ("Message", "Queue summary will follow")]]
+            for queue in sorted({w["Queue"] for w in waiting} | {"support"}):
+                callers = sum(w["Queue"] == queue for w in waiting)
+                out.append([("Event", "QueueSummary"), ("Queue", queue), ("LoggedIn", "3"), ("Available", "1"), ("Callers", str(callers)), ("HoldTime", "0"), ("TalkTime", "0"), ("LongestHoldTime", "0"), aid])
+            out.append([("Event", "QueueSummaryComplete"), aid, ("EventList", "Complete"), ("ListItems", str(len(out) - 1))])
             return out
         if name == "QueueStatus":
             out = [[("Response", "Success"), aid, ("EventList", "start"), ("Message", "Queue status will follow")]]

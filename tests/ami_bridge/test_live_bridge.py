@@ -261,3 +261,44 @@ def test_live_feed_publishes_queue_state_and_call_events(db):
     ended = [e for e in events if e["type"] == "call" and e["event"] == "ended"]
     assert [e["disposition"] for e in ended] == ["exited", "exited", "exited", "abandoned"]
     assert all(datetime.fromisoformat(e["at"]).tzinfo is not None for e in ended)
+
+
+def test_list_actions_originate_and_redirect(db):
+    banner, messages = load_jsonl(AMI / "busy_queue.jsonl", timestamps=True)
+
+    async def scenario() -> None:
+        fake = FakeAmi(banner, messages)
+        async with running(db, fake) as bridge:
+            await asyncio.wait_for(bridge.connected_event.wait(), 10)
+            summary = await bridge.send_list_action("QueueSummary")
+            assert [m.get("Queue") for m in summary] == ["support"]
+            assert summary[0].get("LoggedIn") == "3"
+            queued = await bridge.originate(channel="PJSIP/1001", context="callback", exten="5559876", caller_id="Hotline <800>", variables={"HOTLINE_TASK": "callback-7"})
+            assert queued.get("Message") == "Originate successfully queued"
+            sent = next(a for a in fake.actions if a["Action"] == "Originate")
+            assert (sent["Channel"], sent["Exten"], sent["Async"], sent["Variable"]) == ("PJSIP/1001", "5559876", "true", "HOTLINE_TASK=callback-7")
+            with pytest.raises(AmiActionError, match="Invalid channel"):
+                await bridge.originate(channel="nosuchchannel", context="callback", exten="1")
+            assert (await bridge.redirect(channel="PJSIP/trunk-00000014", context="queues", exten="support")).get("Response") == "Success"
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("name", ["status_actions", "pjsip22_status", "busy_queue.asterisk_stats"])
+def test_status_captures_over_tcp_become_live_state(db, name):
+    """The captures of QueueStatus/QueueSummary/CoreShowChannels answers: what a bridge
+    learns when it connects to a PBX that is already busy (or idle)."""
+    bridge = asyncio.run(replay_live(db, (name,)))
+    queues = {q["queue"]: q for q in bridge.snapshot()}
+    if name == "status_actions":
+        # The callback of originate_callback was still up: one open call, first seen mid-call.
+        assert bridge.tracker.open_calls == 1
+        with db.sessions() as session:
+            (call,) = session.scalars(select(Call)).all()
+        assert call.ended_at is None and call.note == "first seen mid-call"
+        assert {a["name"] for a in queues["support"]["agents"]} == {"Agent Li", "Agent Wang", "Agent Zhao"}
+    elif name == "pjsip22_status":
+        assert set(queues) == {"billing", "support", "vip"}
+        assert all(q["callers_waiting"] == 0 for q in queues.values())
+    else:
+        assert queues["support"]["agents_logged_in"] == 3 and queues["support"]["agents_available"] == 3
