@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from asterisk.ami import SimpleAction
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_bridge.connection import AmiActionError, AmiError, AmiNotConnected, AmiSession
@@ -40,10 +41,13 @@ from ami_bridge.ingest import Ingestor, PersistError
 from ami_bridge.live_feed import call_events
 from ami_bridge.live_state import LiveState, render
 from ami_bridge.message import Message
+from ami_bridge import facts as f
+from ami_bridge.models import AgentLogin, AgentPause, BridgeCheckpoint, JournalEntry
 from ami_bridge.queries.live import save_snapshot
+from ami_bridge.store import read_journal
 from ami_bridge.tracker import CallTracker
 from core.bus import EventBus
-from core.db import transaction
+from core.db import transaction, upsert
 from core.settings import Settings
 from core.times import center_zone
 
@@ -59,6 +63,9 @@ BACKLOG_HIGH = 50000
 BATCH_MAX = 20000
 HEARTBEAT_S = 2.0
 FIRST_RETRY_S = 0.5
+#: The checkpoint starts this long before the oldest open call, for clock differences
+#: between Asterisk's Timestamp and our receive time.
+CHECKPOINT_MARGIN_S = 60.0
 
 
 @dataclass
@@ -98,12 +105,15 @@ class AmiBridge:
     # -- public -----------------------------------------------------------------------------
     async def run(self) -> None:
         """Run until cancelled: keep a session up and ingest what it receives."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._warm_up)
         ingest = asyncio.create_task(self._ingest_loop(), name=f"ami-ingest-{self.server_id}")
         try:
             await self._session_loop()
         finally:
             ingest.cancel()
             await asyncio.gather(ingest, return_exceptions=True)
+            # A last snapshot (disconnected) and checkpoint for the next run.
+            self._executor.submit(self._save_snapshot, self.live.to_json())
             self._executor.shutdown(wait=True)
 
     async def send_action(self, name: str, headers: dict[str, str] | None = None, *, timeout: float = 10.0) -> Message:
@@ -227,7 +237,7 @@ class AmiBridge:
             try:
                 await asyncio.wait_for(self._wakeup.wait(), HEARTBEAT_S)
             except asyncio.TimeoutError:
-                await loop.run_in_executor(self._executor, self._save_snapshot)
+                await loop.run_in_executor(self._executor, self._save_snapshot, self.live.to_json())
                 continue
             self._wakeup.clear()
             received, self._received = self._received[:BATCH_MAX], self._received[BATCH_MAX:]
@@ -251,7 +261,8 @@ class AmiBridge:
             for event in call_events(self.server_id, facts, self.zone, received_at):
                 self._publish(event)
             if now - self._last_snapshot >= SNAPSHOT_EVERY_S:
-                await loop.run_in_executor(self._executor, self._save_snapshot)
+                # The state is copied here, in the loop thread that moves it.
+                await loop.run_in_executor(self._executor, self._save_snapshot, self.live.to_json())
 
     async def _ingest(self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Message, float, float]]) -> list:
         try:
@@ -268,11 +279,59 @@ class AmiBridge:
                     log.error("retrying AMI batch: %s", exc)
                     delay = min(delay * 2, self.settings.ami_reconnect_max_s)
 
-    def _save_snapshot(self) -> None:
+    def _warm_up(self) -> None:
+        """Pick up where the last run of this bridge stopped: open logins and pauses from
+        the database, and the calls still open then from the journal since the
+        checkpoint (facts are idempotent, so what was already written stays as is)."""
+        with self.sessions() as session:
+            checkpoint = session.get(BridgeCheckpoint, self.server_id)
+            logins = session.scalars(select(AgentLogin).where(AgentLogin.server_id == self.server_id, AgentLogin.ended_at.is_(None))).all()
+            pauses = {
+                (p.queue, p.interface): p
+                for p in session.scalars(select(AgentPause).where(AgentPause.server_id == self.server_id, AgentPause.ended_at.is_(None)))
+            }
+        self.tracker = self.ingestor.tracker = CallTracker(
+            ivr_endpoints=self.tracker.ivr_endpoints, uptime_s=None if checkpoint is None else checkpoint.uptime_s
+        )
+        for login in logins:
+            pause = pauses.get((login.queue, login.interface))
+            self.tracker.restore_member(
+                login.queue,
+                login.interface,
+                login.member_name,
+                f.LoginRecord(login.queue, login.interface, login.member_name, login.started_at.timestamp()),
+                None if pause is None else f.PauseRecord(pause.queue, pause.interface, pause.member_name, pause.started_at.timestamp(), pause.reason),
+            )
+        if checkpoint is None:
+            return
+        last_id, replayed = 0, 0
+        while True:
+            with self.sessions() as session:
+                rows = session.execute(
+                    select(JournalEntry.id, JournalEntry.received_at, JournalEntry.raw)
+                    .where(JournalEntry.server_id == self.server_id, JournalEntry.received_at >= checkpoint.resume_at, JournalEntry.id > last_id)
+                    .order_by(JournalEntry.id)
+                    .limit(5000)
+                ).all()
+            if not rows:
+                break
+            last_id = rows[-1].id
+            batch = [(m, row.received_at, self._clock.time_of(m, row.received_at)) for row in rows for m in read_journal(bytes(row.raw))]
+            self.live.apply(self.ingestor.ingest(batch, journal=False))
+            replayed += len(batch)
+        log.info("resumed %s from its journal: %d messages, %d calls still open", self.server_id, replayed, self.tracker.open_calls)
+
+    def _save_snapshot(self, state: dict | None = None) -> None:
+        """Write the live snapshot and the restart checkpoint (in the ingest thread, which
+        owns the tracker)."""
         self._last_snapshot = time.time()
+        oldest = self.tracker.oldest_open_call_at()
+        resume_at = (oldest if oldest is not None else self.stats.last_message_at or time.time()) - CHECKPOINT_MARGIN_S
         try:
             with transaction(self.sessions) as session:
-                save_snapshot(session, self.server_id, datetime.now(timezone.utc), self.connected, self.live.to_json())
+                if state is not None:
+                    save_snapshot(session, self.server_id, datetime.now(timezone.utc), self.connected, state)
+                upsert(session, BridgeCheckpoint.__table__, [{"server_id": self.server_id, "resume_at": resume_at, "uptime_s": self.tracker.uptime_s}], ["server_id"])
         except Exception as exc:  # a snapshot is a convenience; the next one will do
             log.warning("could not save the live snapshot: %s", exc)
 

@@ -180,6 +180,18 @@ class CallTracker:
     def oldest_open_call_at(self) -> float | None:
         return min((c.record.started_at for c in self._calls.values()), default=None)
 
+    @property
+    def uptime_s(self) -> int | None:
+        """The PBX's uptime at its last login, to tell a restart apart."""
+        return self._uptime
+
+    def restore_member(self, queue: str, interface: str, name: str, login: f.LoginRecord | None, pause: f.PauseRecord | None) -> None:
+        """Take back a member's open login and pause from the database (a bridge restart),
+        so that their end updates the stored rows instead of starting new ones."""
+        member = self._member(queue, interface, name)
+        member.login = member.login or login
+        member.pause = member.pause or pause
+
     def sizes(self) -> dict[str, int]:
         """How much state is held; flat when calls complete (checked by the benchmark)."""
         return {

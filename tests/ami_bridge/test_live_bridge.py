@@ -302,3 +302,38 @@ def test_status_captures_over_tcp_become_live_state(db, name):
         assert all(q["callers_waiting"] == 0 for q in queues.values())
     else:
         assert queues["support"]["agents_logged_in"] == 3 and queues["support"]["agents_available"] == 3
+
+
+def test_a_restarted_bridge_picks_up_the_calls_in_progress_from_its_journal(db):
+    """Stop the bridge mid-stream (a deploy) and start a new one: calls that were up at
+    the restart keep their history (queue, waits), nothing is counted twice."""
+    banner, messages = load_jsonl(AMI / "busy_queue.jsonl", timestamps=True)
+    cut = 1300
+
+    async def scenario() -> None:
+        fake = FakeAmi(banner, messages, drop_after=cut, resume_at=cut)
+        port = await fake.start()
+        settings = settings_for(db, port)
+        first = AmiBridge(settings, db.sessions)
+        task = asyncio.create_task(first.run())
+        await asyncio.wait_for(first.connected_event.wait(), 10)
+        while first.connected or fake.position < cut:
+            await asyncio.sleep(0.01)
+        await first.drained()
+        assert first.tracker.open_calls > 0
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        second = AmiBridge(settings, db.sessions)
+        task = asyncio.create_task(second.run())
+        await asyncio.wait_for(fake.finished.wait(), 30)
+        await second.drained()
+        assert second.tracker.open_calls == 0
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+
+    asyncio.run(scenario())
+    calls = calls_of(db)
+    assert len(calls) == 24 and {c.disposition for c in calls} == {"answered"}
+    assert sorted(c.wait_s for c in calls) == sorted([1.0] * 3 + [17.0] * 21)
+    assert all(c.note == "" for c in calls)  # none had to be adopted mid-call
