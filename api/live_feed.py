@@ -226,6 +226,20 @@ class LiveFeed:
             by_server[bridge.server_id] = bridge_rows(bridge.live, bridge.server_id, bridge.connected, now, zone)  # type: ignore[arg-type]
         return [row for server_id in sorted(by_server) for row in sorted(by_server[server_id], key=lambda r: r["queue"])]
 
+    def identities(self, interfaces: tuple[str, ...]) -> frozenset[str]:
+        """``interfaces`` and the member names the queues know them by: call events name
+        the agent as the queue does (``Agent Li``), an agent user is linked by interface."""
+        names = set(interfaces)
+        rows = [row for rows, _ in self.latest.values() for row in rows]
+        bridge = self.state.bridge
+        if bridge is not None:
+            rows += bridge_rows(bridge.live, bridge.server_id, bridge.connected, time.time(), self.state.zone)  # type: ignore[arg-type]
+        for row in rows:
+            for agent in row.get("agents", []):
+                if agent.get("interface") in interfaces and agent.get("name"):
+                    names.add(agent["name"])
+        return frozenset(names)
+
     def snapshot(self, session: Any, *, full_numbers: bool) -> dict[str, Any]:
         bridges = dict(self.bridges)
         if self.state.bridge is not None:

@@ -6,6 +6,7 @@ import click
 from pydantic import ValidationError
 
 from api.cli.audit import audit
+from api.cli.bridge import bridge
 from api.cli.calls import calls
 from api.cli.common import Runtime
 from api.cli.db import db
@@ -31,6 +32,7 @@ def main(ctx: click.Context) -> None:
         raise click.UsageError(f"bad setting: {problems}") from None
 
 
+main.add_command(bridge)
 main.add_command(db)
 main.add_command(demo)
 main.add_command(replay)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
+from ami_bridge.connection import AmiActionError, AmiNotConnected
 from ami_bridge.queries.agent_stats import AgentStatsQuery, agent_stats
 from api.auth import ANY_USER, STAFF, SUPERVISORS, Principal
 from api.errors import ApiError, invalid, responses
@@ -112,14 +113,13 @@ async def pause(request: Request, body: PauseRequest, user: Annotated[Principal,
     if body.server_id is not None and body.server_id != bridge.server_id:
         audit_attempt("refused", f"no bridge to {body.server_id!r} here")
         raise invalid("server_id", f"this process reaches only the PBX {bridge.server_id!r}, not {body.server_id!r}")
-    AmiActionError, AmiNotConnected = _bridge_errors()
     try:
         reply = await bridge.queue_pause(interface=body.interface, paused=body.paused, reason=body.reason, queue=body.queue)
     except AmiNotConnected as exc:
         audit_attempt("unavailable", str(exc))
         raise ApiError(503, "bridge_unavailable", f"cannot reach the PBX: {exc}") from None
     except AmiActionError as exc:
-        message = getattr(exc, "message", str(exc))
+        message = exc.message
         audit_attempt("refused", message)
         raise ApiError(502, "pbx_refused", f"Asterisk refused QueuePause: {message}", field="interface") from None
     except TimeoutError:
@@ -136,15 +136,3 @@ def _message_text(reply: object) -> str:
         return str(get("Message") or get("Response") or "")
     return ""
 
-
-def _bridge_errors() -> tuple[type[Exception], type[Exception]]:
-    # TEMPORARY until ami_bridge.bridge lands on main (then imported at the top).
-    try:
-        from ami_bridge.bridge import AmiActionError, AmiNotConnected
-    except ImportError:
-        class AmiActionError(Exception):  # type: ignore[no-redef]
-            message = ""
-
-        class AmiNotConnected(Exception):  # type: ignore[no-redef]
-            pass
-    return AmiActionError, AmiNotConnected

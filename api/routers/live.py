@@ -34,10 +34,10 @@ ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.QA, Role.AGENT})
 RECHECK_S = 60.0
 
 
-def _visible(frame: dict, principal: Principal) -> bool:
+def _visible(frame: dict, principal: Principal, feed: LiveFeed) -> bool:
     # An agent sees queue state, but only its own calls' events.
     if principal.role is Role.AGENT and frame["type"] == "call":
-        return bool(frame["agents"] and frame["agents"] & set(principal.interfaces))
+        return bool(frame["agents"] and frame["agents"] & feed.identities(principal.interfaces))
     return True
 
 
@@ -100,7 +100,7 @@ async def live(websocket: WebSocket) -> None:
                 if still is None:
                     await websocket.close(code=4401, reason="credential revoked or expired")
                     break
-            if _visible(frame, principal):
+            if _visible(frame, principal, feed):
                 await websocket.send_text(frame[view])
     except (WebSocketDisconnect, RuntimeError):
         pass

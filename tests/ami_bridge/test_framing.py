@@ -123,3 +123,11 @@ def test_garbage_before_real_traffic_does_not_lose_the_traffic_after_it(prefix, 
     data = b"Asterisk Call Manager/9.0.0\r\n" + prefix.replace(b"\n", b"") + b"\r\n\r\n" + tail
     found = messages(frame([data[:cut], data[cut:]]))
     assert [m.raw for m in found][-5:] == [m.raw for m in messages(frame([b"Asterisk Call Manager/9.0.0\r\n" + tail]))][-5:]
+
+
+@pytest.mark.parametrize("path", TRACES, ids=lambda p: p.stem)
+def test_reading_a_header_from_the_bytes_agrees_with_parsing_every_line(path):
+    for message in messages(frame([path.read_bytes()])):
+        keys = {k for k, _ in Message(message.raw, message.name, message.is_event).headers} | {"NoSuchKey", "Event"}
+        lazy = Message(message.raw, message.name, message.is_event)
+        assert {k: lazy.get(k) for k in keys} == {k: message.as_dict().get(k) for k in keys}

@@ -93,3 +93,18 @@ def test_queue_statistics_and_calls_match_the_command_line(make_client, users, d
     cli_live = json.loads(CliRunner().invoke(main, ["queues", "live", "--json"], env=env).output)
     assert [(r["server_id"], r["queue"]) for r in live] == [(r["server_id"], r["queue"]) for r in cli_live]
     assert set(live[0]) == set(cli_live[0])
+
+
+def test_a_refusal_from_asterisk_is_a_502_with_its_message(make_client, users):
+    from ami_bridge.connection import AmiActionError
+
+    class Refusing(FakeBridge):
+        async def queue_pause(self, **_kwargs):
+            raise AmiActionError("QueuePause", "Interface not found")
+
+    client = make_client(bridge=Refusing())
+    response = client.post("/api/agents/pause", json={**PAUSE, "interface": "PJSIP/9999"}, headers=users.headers("supervisor"))
+    assert response.status_code == 502
+    assert response.json()["error"] == {"code": "pbx_refused", "message": "Asterisk refused QueuePause: Interface not found", "field": "interface"}
+    entry = client.get("/api/audit", params={"action": "agent.pause"}, headers=users.headers("admin")).json()["items"][0]
+    assert entry["detail"]["result"] == "refused" and entry["target"] == "PJSIP/9999"

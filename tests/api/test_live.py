@@ -164,3 +164,14 @@ def test_two_processes_serve_one_center_through_redis(database, tmp_path):
             for ws in sockets:
                 got = frames(ws, lambda f: f["type"] == "call", timeout=10)
                 assert got[-1]["caller"] == WAITING
+
+
+def test_agents_are_recognised_by_the_member_name_call_events_use(served, users):
+    # The bridge names the answering agent as the queue does ("Agent Li"); the agent user
+    # is linked by interface (SIP/1001, Agent Li's in the live state).
+    with connect(served.ws_url + "/api/live", additional_headers=auth(users, "agent")) as ws:
+        ws.recv(timeout=5)
+        served.call(served.bus.publish, call_event("answered", None, agent="Agent Wang"))
+        served.call(served.bus.publish, call_event("answered", None, agent="Agent Li"))
+        got = [f for f in frames(ws, lambda f: f["type"] == "call") if f["type"] == "call"]
+        assert [f["agent"] for f in got] == ["Agent Li"]
