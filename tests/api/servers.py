@@ -1,16 +1,19 @@
 """Running the app for real: uvicorn in a thread (one event loop, as ``hotline serve``),
-or ``hotline serve`` as a separate process."""
+or a ``hotline`` command (``serve``, ``demo``) as a separate process."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,6 +56,7 @@ class ThreadedServer:
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run ``function`` in the server's event loop (where the bus and feed live)."""
+
         async def run() -> Any:
             return function(*args)
 
@@ -65,12 +69,15 @@ class ThreadedServer:
 
 
 class ServeProcess:
-    """``hotline serve`` in its own process, with ``env`` added to the environment."""
+    """``hotline ARGS`` (default ``serve``) in its own process, with ``env`` added."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], args: tuple[str, ...] = ("serve",)) -> None:
+        self.args = args
         self.port = free_port()
         self.env = {**os.environ, **env, "HOTLINE_HTTP_PORT": str(self.port), "HOTLINE_HTTP_HOST": "127.0.0.1"}
         self.process: subprocess.Popen[bytes] | None = None
+        # A file, not a pipe: a chatty server must never block on a full pipe buffer.
+        self.log = tempfile.NamedTemporaryFile(prefix="hotline-", suffix=".log")
 
     @property
     def url(self) -> str:
@@ -81,11 +88,11 @@ class ServeProcess:
         return f"ws://127.0.0.1:{self.port}"
 
     def __enter__(self) -> ServeProcess:
-        self.process = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", "serve"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        self.process = subprocess.Popen([sys.executable, "-c", "from api.cli import main; main()", *self.args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"hotline serve exited: {self.process.stdout.read().decode(errors='replace') if self.process.stdout else ''}")
+                raise RuntimeError(f"hotline {' '.join(self.args)} exited: {self.output()}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self
@@ -93,11 +100,18 @@ class ServeProcess:
                 pass
             time.sleep(0.1)
         self.__exit__()
-        raise RuntimeError("hotline serve did not answer /healthz within 30 s")
+        raise RuntimeError(f"hotline {' '.join(self.args)} did not answer /healthz within 60 s")
 
     def output(self) -> str:
-        assert self.process is not None and self.process.stdout is not None
-        return self.process.stdout.read().decode(errors="replace")
+        """Everything the process printed so far (also after it has stopped)."""
+        return Path(self.log.name).read_text(errors="replace")
+
+    def password(self) -> str:
+        """The demo login's password, as ``hotline demo`` printed it."""
+        match = re.search(r"password '([^']+)'", self.output())
+        if match is None:
+            raise ValueError("hotline demo printed no login yet")
+        return match.group(1)
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.poll() is None:

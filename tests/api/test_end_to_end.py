@@ -13,7 +13,6 @@ import time
 import uuid
 
 import httpx
-import pytest
 from websockets.sync.client import connect
 
 from ami_bridge.bridge import AmiBridge
