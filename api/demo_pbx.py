@@ -69,14 +69,30 @@ class TracePlayer:
     members: dict[tuple[str, str], str] = field(default_factory=dict)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._connections: set[asyncio.Task[None]] = set()
         self._server = await asyncio.start_server(self._handle, host, port)
         return self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         self._server.close()
+        # Connections still open (the bridge's) end too, so nothing is left running.
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
         await self._server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._converse(reader, writer)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._connections.discard(task)
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"Asterisk Call Manager/9.0.0\r\n")
         framer = Framer(expect_banner=False)
         playing: asyncio.Task[None] | None = None
