@@ -94,7 +94,7 @@ class Allow:
 
     def __init__(self, *roles: Role) -> None:
         if not roles:
-            raise ValueError("Allow needs at least one role; use Public for routes without a login")
+            raise ValueError("Allow needs at least one role; use PUBLIC (openapi_extra) for routes without a login")
         self.roles = frozenset(roles)
 
     def __call__(self, request: Request) -> Principal:

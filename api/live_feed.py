@@ -178,7 +178,8 @@ class LiveFeed:
     async def refresh_today(self) -> None:
         self._today_pending = False
         try:
-            self.today = await asyncio.to_thread(self.compute_today)
+            servers = sorted({row["server_id"] for row in await self.queue_rows()})
+            self.today = await asyncio.to_thread(self.compute_today, servers)
         except Exception:
             log.exception("live feed: today's statistics could not be computed")
             return
@@ -189,14 +190,13 @@ class LiveFeed:
             await self.refresh_today()
             await asyncio.sleep(TODAY_REFRESH_S)
 
-    def compute_today(self) -> list[dict[str, Any]]:
-        """Per PBX and queue, statistics since midnight in the center's zone."""
+    def compute_today(self, servers: list[str]) -> list[dict[str, Any]]:
+        """Per PBX and queue, statistics since midnight in the center's zone (in a worker thread)."""
         settings = self.state.settings
         zone = self.state.zone
         start = Interval("day").floor(self.state.now(), zone)
         rows: list[dict[str, Any]] = []
         with self.state.sessions() as session:
-            servers = sorted({row["server_id"] for row in self.queue_rows(session)})
             for server_id in servers:
                 for row in queue_stats(
                     session,
@@ -210,12 +210,20 @@ class LiveFeed:
         return rows
 
     # -- snapshots ------------------------------------------------------------------------
-    def queue_rows(self, session: Any, now: float | None = None) -> list[dict[str, Any]]:
+    # Live state is read only in the event loop's thread, the one the bridge moves it in;
+    # the database snapshots are read in a worker thread.
+    async def queue_rows(self) -> list[dict[str, Any]]:
         """The ``hotline queues live --json`` rows this process can see best now."""
-        now = time.time() if now is None else now
         zone = self.state.zone
+
+        def from_database() -> list[dict[str, Any]]:
+            with self.state.sessions() as session:
+                return snapshot_rows(session, time.time(), zone)
+
+        stored = await asyncio.to_thread(from_database)
+        now = time.time()
         by_server: dict[str, list[dict[str, Any]]] = {}
-        for row in snapshot_rows(session, now, zone):
+        for row in stored:
             by_server.setdefault(row["server_id"], []).append(row)
         mono = time.monotonic()
         for server_id, (rows, received) in self.latest.items():
@@ -240,13 +248,13 @@ class LiveFeed:
                     names.add(agent["name"])
         return frozenset(names)
 
-    def snapshot(self, session: Any, *, full_numbers: bool) -> dict[str, Any]:
+    async def snapshot(self, *, full_numbers: bool) -> dict[str, Any]:
+        rows = await self.queue_rows()
         bridges = dict(self.bridges)
         if self.state.bridge is not None:
             bridges[self.state.bridge.server_id] = self.state.bridge.connected
-        value = {"type": "snapshot", "at": time.time(), "queues": self.queue_rows(session), "today": self.today, "bridges": bridges}
+        value = {"type": "snapshot", "at": time.time(), "queues": rows, "today": self.today, "bridges": bridges}
         return for_viewer(value, full_numbers)
-
 
 def iso_now(now: float, zone: Any) -> str | None:
     return iso(from_epoch(now), zone)

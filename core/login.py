@@ -57,6 +57,9 @@ def authenticate(session: Session, name: str, password: str, *, address: str, no
             raise LoginThrottled(retry, scope)
     user = get_user(session, name)
     ok = check_password(session, user, password, now=now)
+    # Failures that left the window no longer count; dropping them keeps the table as
+    # small as one window's worth of failures.
+    prune_failures(session, now=now, policy=policy)
     if not ok or user is None or user.disabled:
         session.add(LoginFailure(at=now, name=name, address=address))
         return None

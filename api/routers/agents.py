@@ -7,6 +7,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from ami_bridge.connection import AmiActionError, AmiNotConnected
@@ -37,13 +38,17 @@ _STATUS_ORDER = ["on_call", "ringing", "available", "paused", "busy", "unavailab
     responses=responses(401, 403),
     openapi_extra=STAFF.openapi,
 )
-def list_agents(request: Request, user: Annotated[Principal, Depends(STAFF)]) -> list[dict]:
+async def list_agents(request: Request, user: Annotated[Principal, Depends(STAFF)]) -> list[dict]:
     state: AppState = app_state(request)
     assert state.feed is not None
     agents: dict[str, dict] = {}
-    with state.sessions() as session:
-        rows = state.feed.queue_rows(session)
-        users = {link.interface: name for link, name in session.execute(select(UserInterface, User.name).join(User, User.id == UserInterface.user_id))}
+    rows = await state.feed.queue_rows()
+
+    def linked_users() -> dict[str, str]:
+        with state.sessions() as session:
+            return {link.interface: name for link, name in session.execute(select(UserInterface, User.name).join(User, User.id == UserInterface.user_id))}
+
+    users = await run_in_threadpool(linked_users)
     for row in rows:
         for member in row["agents"]:
             entry = agents.setdefault(member["interface"], {"interface": member["interface"], "name": member["name"], "queues": []})

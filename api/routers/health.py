@@ -50,7 +50,8 @@ def readyz(request: Request) -> JSONResponse:
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text exposition format."}},
     openapi_extra=PUBLIC,
 )
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
+    # In the event loop: the collectors read the bridge's live state, which only this thread moves.
     state: AppState = app_state(request)
     assert state.metrics is not None
     return Response(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -41,12 +41,16 @@ def _visible(frame: dict, principal: Principal, feed: LiveFeed) -> bool:
     return True
 
 
-def _snapshot(state: AppState, feed: LiveFeed, principal: Principal) -> str:
-    with transaction(state.sessions) as session:
-        value = feed.snapshot(session, full_numbers=principal.full_numbers)
-        waiting = sum(row["callers_waiting"] for row in value["queues"])
-        if principal.full_numbers and waiting:
-            audit.record(session, principal.actor, "live.read", f"{waiting} waiting callers", now=state.now())
+async def _snapshot(state: AppState, feed: LiveFeed, principal: Principal) -> str:
+    value = await feed.snapshot(full_numbers=principal.full_numbers)
+    waiting = sum(row["callers_waiting"] for row in value["queues"])
+    if principal.full_numbers and waiting:
+
+        def record() -> None:
+            with transaction(state.sessions) as session:
+                audit.record(session, principal.actor, "live.read", f"{waiting} waiting callers", now=state.now())
+
+        await run_in_threadpool(record)
     return encode(value)
 
 
@@ -78,7 +82,7 @@ async def live(websocket: WebSocket) -> None:
     reading = asyncio.create_task(reader())
     checked = time.monotonic()
     try:
-        await websocket.send_text(await run_in_threadpool(_snapshot, state, feed, principal))
+        await websocket.send_text(await _snapshot(state, feed, principal))
         while not reading.done():
             getting = asyncio.ensure_future(subscription.get())
             done, _ = await asyncio.wait({getting, reading}, return_when=asyncio.FIRST_COMPLETED)
@@ -89,7 +93,7 @@ async def live(websocket: WebSocket) -> None:
             if frame is None or frame["type"] == "resync":
                 if frame is None:  # fell behind and was dropped: start again from a snapshot
                     subscription = feed.clients.subscribe()
-                await websocket.send_text(await run_in_threadpool(_snapshot, state, feed, principal))
+                await websocket.send_text(await _snapshot(state, feed, principal))
                 continue
             if frame["type"] == "heartbeat" and time.monotonic() - checked > RECHECK_S:
                 checked = time.monotonic()

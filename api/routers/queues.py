@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from ami_bridge.intervals import Interval
 from ami_bridge.queries.queue_stats import StatsQuery, queue_stats
@@ -63,12 +64,16 @@ def stats(
     responses=responses(401, 403),
     openapi_extra=ANY_USER.openapi,
 )
-def live(request: Request, user: Annotated[Principal, Depends(ANY_USER)]) -> list[dict]:
+async def live(request: Request, user: Annotated[Principal, Depends(ANY_USER)]) -> list[dict]:
     state: AppState = app_state(request)
     assert state.feed is not None
-    with transaction(state.sessions) as session:
-        rows = state.feed.queue_rows(session)
-        waiting = sum(row["callers_waiting"] for row in rows)
-        if user.full_numbers and waiting:
-            audit.record(session, user.actor, "queues.live.read", f"{waiting} waiting callers", now=state.now())
+    rows = await state.feed.queue_rows()
+    waiting = sum(row["callers_waiting"] for row in rows)
+    if user.full_numbers and waiting:
+
+        def record() -> None:
+            with transaction(state.sessions) as session:
+                audit.record(session, user.actor, "queues.live.read", f"{waiting} waiting callers", now=state.now())
+
+        await run_in_threadpool(record)
     return for_viewer(rows, user.full_numbers)

@@ -129,3 +129,15 @@ def test_audit_log_is_append_only(db):
     with pytest.raises(Exception, match="append-only"):
         with db.engine.begin() as connection:
             connection.execute(text("UPDATE audit_log SET target = 'x'"))
+
+
+def test_failures_older_than_the_window_are_forgotten(db):
+    from sqlalchemy import func, select
+
+    from core.models import LoginFailure
+
+    for minutes in (0, 20):
+        with transaction(db.sessions) as session:
+            authenticate(session, "someone", "guess", address="10.1.1.1", now=T0 + timedelta(minutes=minutes), policy=POLICY)
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 1
