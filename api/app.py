@@ -6,7 +6,7 @@ reading globals, so ``hotline serve``, tests and benchmarks build the same app.
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -66,9 +66,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        import asyncio
-
-        state.started_at = time.time()
         assert state.feed is not None
         await state.feed.start()
         bridge_task = None

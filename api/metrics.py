@@ -18,6 +18,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.live_view import aged, bridge_rows
+
 if TYPE_CHECKING:
     from api.state import AppState
 
@@ -72,8 +74,6 @@ class _LiveCollector(Collector):
         rows = []
         now = time.time()
         mono = time.monotonic()
-        from api.live_view import aged, bridge_rows
-
         seen = set()
         bridge = self.state.bridge
         if bridge is not None:

@@ -4,7 +4,7 @@ feed and the metrics registry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
@@ -51,7 +51,6 @@ class AppState:
     metrics: Metrics | None = None
     #: Whether the app's lifespan runs ``bridge.run()`` (``hotline serve``) or someone else does (tests).
     run_bridge: bool = True
-    started_at: float = field(default=0.0)
 
     @property
     def login_policy(self) -> LoginPolicy:
