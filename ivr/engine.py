@@ -145,7 +145,9 @@ class FlowRun:
         self.flow = flow
         self.call = call
         self.clock = clock
-        self.language = call.language if call.language in flow.languages else flow.language
+        # The flow's language wins over the channel's: Asterisk gives every channel "en"
+        # unless configured otherwise, which says nothing about the caller.
+        self.language = flow.language
         self.variables: dict[str, str] = {**call.variables, "caller": call.caller, "called": call.called}
         self.steps: list[a.Step] = []
         self.outcome = ""
