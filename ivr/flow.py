@@ -379,3 +379,14 @@ class Flow:
         if prompt is None:
             return ""
         return prompt.text.get(language) or prompt.text.get(self.language) or next(iter(prompt.text.values()), "")
+
+
+def node_names(flow: Flow, prefix: str = "") -> list[tuple[str, str]]:
+    """(name, type) of every node, sub-flow nodes as ``subflownode/node`` (as journeys
+    name them), in file order."""
+    names = []
+    for node in flow.nodes.values():
+        names.append((prefix + node.id, node.type))
+        if isinstance(node, SubflowNode) and node.flow is not None:
+            names.extend(node_names(node.flow, f"{prefix}{node.id}/"))
+    return names

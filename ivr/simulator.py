@@ -193,15 +193,6 @@ class Coverage:
         return [name for name in self.all_nodes if name not in self.reached]
 
 
-def all_node_names(flow: f.Flow, prefix: str = "") -> list[str]:
-    names = []
-    for node in flow.nodes.values():
-        names.append(prefix + node.id)
-        if isinstance(node, f.SubflowNode) and node.flow is not None:
-            names.extend(all_node_names(node.flow, f"{prefix}{node.id}/"))
-    return names
-
-
 def _flows(flow: f.Flow) -> list[f.Flow]:
     result = [flow]
     for node in flow.nodes.values():
@@ -297,4 +288,4 @@ def coverage(flow: f.Flow, *, around: float, max_paths: int = 20000) -> Coverage
                 continue
             seen.add(key)
             stack.extend(path + [i] for i in range(len(choices)))
-    return Coverage(reached, all_node_names(flow), len(scenarios), paths)
+    return Coverage(reached, [name for name, _ in f.node_names(flow)], len(scenarios), paths)

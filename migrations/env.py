@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import ami_bridge.models  # noqa: F401  (registers the tables on Base.metadata)
+import ivr.models  # noqa: F401
 from core.db import Base, make_engine
 
 config = context.config

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import ami_bridge.models  # noqa: F401  (tables on Base.metadata)
+import ivr.models  # noqa: F401
 from core.db import Base, make_engine, make_sessionmaker
 from core.schema import upgrade
 
