@@ -9,6 +9,7 @@ from api.cli.calls import calls
 from api.cli.common import Runtime
 from api.cli.db import db
 from api.cli.demo import demo
+from api.cli.ivr import agi, ivr
 from api.cli.queues import agents, queues
 from api.cli.replay import replay
 from core.settings import Settings
@@ -34,3 +35,5 @@ main.add_command(replay)
 main.add_command(calls)
 main.add_command(queues)
 main.add_command(agents)
+main.add_command(ivr)
+main.add_command(agi)
