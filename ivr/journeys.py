@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ami_bridge.callbacks import request_callback
@@ -82,3 +83,12 @@ class JourneyStore:
             return task.id
 
 
+
+
+def call_path(session: Session, server_id: str, linkedid: str) -> list[JourneyStep]:
+    """The IVR steps of one call, in order (for the call log's detail page)."""
+    return list(session.scalars(
+        select(JourneyStep)
+        .where(JourneyStep.server_id == server_id, JourneyStep.linkedid == linkedid)
+        .order_by(JourneyStep.entered_at, JourneyStep.journey_id, JourneyStep.seq)
+    ))

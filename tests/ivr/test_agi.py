@@ -14,7 +14,7 @@ from core.clock import ManualClock
 from ivr.agi.protocol import HANGUP_NOTICE, AgiProtocolError, EnvironmentReader, ReplyReader, quote
 from ivr.agi.server import FastAgiServer
 from ivr.agi.session import AgiConfig
-from ivr.journeys import JourneyStore
+from ivr.journeys import JourneyStore, call_path
 from ivr.models import Journey, JourneyStep, SurveyResponse, Voicemail
 from ivr.registry import FlowRegistry
 from tests.ivr.conftest import SHANGHAI
@@ -238,7 +238,24 @@ def test_queue_timeout_and_unavailable(flows):
         return lambda i, c: f"200 result=1 ({value})" if c == "GET VARIABLE QUEUESTATUS" else None
 
     peer = asyncio.run(one_call(flows, FakeAsterisk(keys=["1"], override=status("TIMEOUT"))))
-    assert any(c.startswith("RECORD FILE /var/spool/asterisk/hotline/hotline-1795640351.0-vm wav") for c in peer.commands)
+    assert 'RECORD FILE /var/spool/asterisk/hotline/hotline-1795640351.0-vm wav "#" 60000 0 beep s=5' in peer.commands
+    # Nobody logged in: on_unavailable is not set, so on_timeout (the voicemail) is used.
+    peer = asyncio.run(one_call(flows, FakeAsterisk(keys=["1"], override=status("JOINEMPTY"))))
+    assert any(c.startswith("RECORD FILE") for c in peer.commands)
+
+
+def test_hanging_up_during_the_recording_keeps_the_message(flows, db):
+    store = JourneyStore(db.sessions)
+    full = asyncio.run(one_call(flows, FakeAsterisk(keys=["5"])))
+    record = next(i for i, c in enumerate(full.commands) if c.startswith("RECORD FILE"))
+    peer = asyncio.run(one_call(flows, FakeAsterisk(keys=["5"], hangup_at=record), store))
+    assert peer.commands[record + 1:] == []  # nothing after it: the caller is gone, the message is stored
+    with db.sessions() as session:
+        assert session.scalars(select(Voicemail)).one().duration_s == 2.0  # endpos 16000 at 8 kHz
+        journey = session.scalars(select(Journey)).one()
+        assert (journey.outcome, journey.exit_node) == ("caller_hangup", "vm")
+        path = call_path(session, "pbx1", "1795640351.0")
+        assert [(s.node, s.outcome) for s in path][-2:] == [("main", "5"), ("vm", "recorded")]
 
 
 def test_emergency_override_sends_every_call_to_the_announcement(flows, tmp_path, db):
