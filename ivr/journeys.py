@@ -5,7 +5,6 @@ requests. Synchronous (SQLAlchemy); the asyncio runtime calls it in a worker thr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker

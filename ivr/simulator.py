@@ -250,7 +250,7 @@ def _choices(run: FlowRun, action: a.Action) -> list[a.Result]:
     return [a.Done()]
 
 
-def _advance(run: FlowRun, action: a.Action, path: list[int], choice_lists: list[list[a.Result]]) -> tuple[a.Action, list[a.Result] | None]:
+def _advance(run: FlowRun, action: a.Action, path: list[int]) -> tuple[a.Action, list[a.Result] | None]:
     """Replay ``path`` (indexes into each decision's choices) and stop at the next
     decision with more than one choice."""
     depth = 0
@@ -278,7 +278,7 @@ def coverage(flow: f.Flow, *, around: float, max_paths: int = 20000) -> Coverage
         while stack and paths < max_paths:
             path = stack.pop()
             run = FlowRun(flow, CallInfo(caller=caller, called="", language="", variables=dict(preset)), ManualClock(at))
-            action, choices = _advance(run, run.start(), path, [])
+            action, choices = _advance(run, run.start(), path)
             paths += 1
             reached.update(step.node for step in run.steps)
             if choices is None:

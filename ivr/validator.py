@@ -8,6 +8,7 @@ collect problems, so ``hotline ivr validate`` prints all of them in one run.
 
 from __future__ import annotations
 
+import difflib
 from datetime import tzinfo
 from pathlib import Path
 
@@ -53,8 +54,6 @@ def _targets(flow: f.Flow) -> list[f.Problem]:
 
 
 def _near(name: str, flow: f.Flow) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(flow.nodes), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -173,7 +172,7 @@ def _loops(flow: f.Flow) -> list[f.Problem]:
     # 2. Cycles with no caller input at all: the engine would spin without waiting.
     for component in _cycles(flow, lambda n: isinstance(n, PASS_THROUGH)):
         first = min(component, key=lambda name: (nodes[name].mark.line, nodes[name].mark.column))
-        path = " → ".join(_cycle_path(flow, component, first, only=component))
+        path = " → ".join(_cycle_path(flow, component, first))
         problems.append(f.Problem(nodes[first].mark, f"loop without caller input: {path} repeats forever without playing or asking anything"))
     return problems
 
@@ -233,7 +232,7 @@ def _cycles(flow: f.Flow, include) -> list[set[str]]:
     return result
 
 
-def _cycle_path(flow: f.Flow, component: set[str], first: str, only: set[str] | None = None) -> list[str]:
+def _cycle_path(flow: f.Flow, component: set[str], first: str) -> list[str]:
     """A readable cycle through ``first`` inside ``component``."""
     path = [first]
     current = first

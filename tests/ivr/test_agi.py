@@ -309,3 +309,40 @@ def test_caller_hangs_up_at_every_command(flows, name, db, caplog):
     assert len(outcomes) == len(full.commands)
     # Hanging up during the last command (the HANGUP itself) is the IVR's own hang-up.
     assert set(outcomes[:-1]) <= {"caller_hangup", "transferred"}
+
+
+class BrokenStore(JourneyStore):
+    """A database that is down: every write fails."""
+
+    def __init__(self) -> None:
+        self.journeys = 0
+
+    def save_survey(self, *args, **kwargs):
+        raise OSError("database is down")
+
+    def save_journey(self, *args, **kwargs):
+        self.journeys += 1
+        raise OSError("database is down")
+
+
+def test_a_database_failure_does_not_drop_the_caller(flows, caplog):
+    store = BrokenStore()
+    peer = asyncio.run(one_call(flows, FakeAsterisk(keys=["1", "5"], members=MEMBERS), store))
+    assert peer.commands[-2:] == ['STREAM FILE hotline/bye ""', "HANGUP"]  # the thanks and goodbye still played
+    assert store.journeys == 1 and "could not store" in caplog.text
+
+
+def test_stopping_the_server_ends_calls_in_progress(flows):
+    async def scenario():
+        server = await serve(flows)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(("\n".join(FakeAsterisk().env_lines()) + "\n\n").encode())
+        await writer.drain()
+        assert (await reader.readline()).startswith(b"GET VARIABLE")  # the call is up; Asterisk never answers now
+        assert server.active == 1
+        await server.close()
+        assert server.active == 0
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # its socket was closed
+        writer.close()
+
+    asyncio.run(scenario())
