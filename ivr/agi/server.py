@@ -1,8 +1,13 @@
 """``hotline agi``: the asyncio FastAGI server.
 
-One task per connection. Every task is tracked from accept to close, so a session can
-neither outlive its socket nor be forgotten (``active`` counts them; tests check it goes
-back to 0). Whatever one connection sends — garbage, a flow that does not exist, a
+One task per connection, and one writer task: journeys, survey scores and voicemail
+records go through a queue to the database in batches (one transaction each), after the
+call or while it goes on, so that the database never delays a caller; stopping the
+server writes what is queued. (A crash loses what is queued: about a second's worth.)
+Callback requests are the exception: they are stored before the caller is told so.
+
+Every call's task is tracked from accept to close, so a session can neither outlive its
+socket nor be forgotten (``active`` counts them; tests check it goes back to 0). Whatever one connection sends — garbage, a flow that does not exist, a
 hang-up at any moment — ends that connection cleanly and never the server.
 """
 
@@ -16,11 +21,14 @@ from core.clock import Clock, SystemClock
 from ivr.agi.connection import AgiConnection, ConnectionLost
 from ivr.agi.protocol import AgiProtocolError, quote, word
 from ivr.agi.session import AgiConfig, CallSession
-from ivr.journeys import CallIds, JourneyStore
+from ivr.journeys import CallIds, JourneyRecord, JourneyStore, Record
 from ivr.registry import FlowRegistry, FlowUnavailable
 
 log = logging.getLogger(__name__)
 
+#: Journeys stored per transaction, and the pause between two full batches.
+WRITE_BATCH = 50
+WRITE_PAUSE_S = 0.05
 #: Returns the emergency flow's name while the override is on, else None.
 EmergencyLookup = Callable[[], Awaitable[str | None]]
 
@@ -37,6 +45,8 @@ class FastAgiServer:
         self.sessions: set[asyncio.Task[None]] = set()
         self.handled = 0
         self._server: asyncio.Server | None = None
+        self._journeys: asyncio.Queue[Record] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def active(self) -> int:
@@ -44,7 +54,39 @@ class FastAgiServer:
 
     async def start(self, host: str, port: int) -> asyncio.Server:
         self._server = await asyncio.start_server(self._accept, host, port, limit=16384, backlog=1024)
+        if self.store is not None:
+            self._writer = asyncio.create_task(self._write_journeys(self.store))
         return self._server
+
+    @property
+    def pending_journeys(self) -> int:
+        return self._journeys.qsize()
+
+    async def _write_journeys(self, store: JourneyStore) -> None:
+        """One writer for every call: journeys are stored in batches, off the event loop."""
+        while True:
+            batch = [await self._journeys.get()]
+            while len(batch) < WRITE_BATCH and not self._journeys.empty():
+                batch.append(self._journeys.get_nowait())
+            try:
+                await self._store_batch(store, batch)
+            finally:
+                for _ in batch:
+                    self._journeys.task_done()
+            # The writer thread competes with live calls for the GIL: leave the event loop
+            # a moment to itself between batches when many calls end at once.
+            if not self._journeys.empty():
+                await asyncio.sleep(WRITE_PAUSE_S)
+
+    async def _store_batch(self, store: JourneyStore, batch: list[Record]) -> None:
+        try:
+            await asyncio.to_thread(store.save_batch, batch)
+        except Exception:  # noqa: BLE001 - one bad journey must not lose the batch
+            if len(batch) == 1:
+                log.exception("could not store the %s of %s", type(batch[0]).__name__.removesuffix("Record").lower(), batch[0].ids.uniqueid)
+                return
+            for record in batch:
+                await self._store_batch(store, [record])
 
     @property
     def port(self) -> int:
@@ -78,7 +120,8 @@ class FastAgiServer:
                 log.error("%s (%s): %s", env.get("uniqueid") or peer, env.get("channel"), exc)
                 await self._refuse(conn, env.get("uniqueid"), requested)
                 return
-            session = CallSession(conn, env, flow, config=self.config, clock=self.clock, store=self.store, requested_flow=requested)
+            session = CallSession(conn, env, flow, config=self.config, clock=self.clock, store=self.store, requested_flow=requested,
+                                  defer=self._journeys.put_nowait if self.store is not None else None)
             await session.execute()
         except (ConnectionLost, asyncio.TimeoutError) as exc:
             log.info("%s: connection ended (%s)", peer, exc or "timeout")
@@ -90,8 +133,8 @@ class FastAgiServer:
             log.exception("%s: session failed", peer)
         finally:
             await conn.close()
-            if session is not None:
-                await session.save()
+            if session is not None and self.store is not None:
+                self._journeys.put_nowait(session.record())
 
     async def _refuse(self, conn: AgiConnection, uniqueid: str, requested: str) -> None:
         """An unknown or broken flow: say so and hang up, instead of leaving the caller in silence."""
@@ -106,10 +149,7 @@ class FastAgiServer:
             await conn.close()
         if self.store is not None and uniqueid:
             ids = CallIds(self.config.server_id, uniqueid, uniqueid, requested[:128] or "?")
-            try:
-                await asyncio.to_thread(self.store.save_journey, ids, [], started_at=started, ended_at=self.clock.now(), outcome="no_flow")
-            except Exception:  # noqa: BLE001
-                log.exception("could not store the refused call %s", uniqueid)
+            self._journeys.put_nowait(JourneyRecord(ids, [], started, self.clock.now(), "no_flow"))
 
     async def close(self) -> None:
         if self._server is not None:
@@ -119,6 +159,11 @@ class FastAgiServer:
             task.cancel()
         if self.sessions:
             await asyncio.gather(*self.sessions, return_exceptions=True)
+        if self._writer is not None:
+            # Store what the ended calls left, then stop the writer.
+            await self._journeys.join()
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
 
 
 class EmergencyCache:

@@ -20,7 +20,9 @@ JoinQueue              ``SET VARIABLE QUEUE_PRIO n``, ``EXEC Queue name,c,,,wait
 Transfer               ``SET CONTEXT`` / ``SET EXTENSION`` / ``SET PRIORITY 1``, then
                        the socket is closed and the dialplan goes on there
 Hangup                 ``HANGUP``, then the socket is closed
-stores                 the database, in a worker thread; never the channel
+stores                 the database, never the channel: a callback request before
+                       the caller hears it is booked; survey scores and voicemails
+                       through the server's background writer
 =====================  ==========================================================
 
 ``result=-1`` is ambiguous (a missing prompt file also gives ``200 result=-1
@@ -43,7 +45,7 @@ from ivr.agi.connection import AgiConnection
 from ivr.agi.protocol import Environment, Reply, quote, word
 from ivr.engine import CallInfo, FlowRun
 from ivr.flow import Flow
-from ivr.journeys import CallIds, JourneyStore
+from ivr.journeys import CallIds, JourneyRecord, JourneyStore, Record, SurveyRecord, VoicemailRecord
 
 log = logging.getLogger(__name__)
 ALL_KEYS = "0123456789*#"
@@ -63,13 +65,16 @@ class AgiConfig:
 
 class CallSession:
     def __init__(self, conn: AgiConnection, env: Environment, flow: Flow, *, config: AgiConfig, clock: Clock,
-                 store: JourneyStore | None, requested_flow: str = "") -> None:
+                 store: JourneyStore | None, requested_flow: str = "", defer: Callable[[Record], None] | None = None) -> None:
         self.conn = conn
         self.env = env
         self.flow = flow
         self.config = config
         self.clock = clock
         self.store = store
+        # Hands survey scores and voicemails to the server's background writer: the
+        # caller need not wait for the database to hear "thank you".
+        self.defer = defer
         self.answered = False
         self.ids = CallIds(
             server_id=config.server_id, uniqueid=env.get("uniqueid"), linkedid=env.get("uniqueid"), flow=flow.name,
@@ -80,8 +85,7 @@ class CallSession:
         self.run = FlowRun(flow, CallInfo(caller=env.caller, called=env.get("dnid"), language=env.get("language"), variables=variables), clock)
 
     async def execute(self) -> None:
-        """Run the flow to its end and close the connection. The journey is saved by
-        ``save`` afterwards, so that Asterisk is not kept waiting for the database."""
+        """Run the flow to its end and close the connection."""
         self.started_at = self.clock.now()
         try:
             reply = await self.conn.send("GET", "VARIABLE", "CHANNEL(linkedid)")
@@ -101,14 +105,10 @@ class CallSession:
             self.ended_at = self.clock.now()
             await self.conn.close()
 
-    async def save(self) -> None:
-        if self.store is None:
-            return
-        try:
-            await asyncio.to_thread(self.store.save_journey, self.ids, self.run.steps, started_at=self.started_at,
-                                    ended_at=self.ended_at, outcome=self.run.outcome or "error")
-        except Exception:  # noqa: BLE001 - a lost journey must not take the server down
-            log.exception("could not store the journey of %s", self.ids.uniqueid)
+    def record(self) -> JourneyRecord:
+        """The journey, for the server's writer (stored after the connection is closed,
+        so that Asterisk is never kept waiting for the database)."""
+        return JourneyRecord(self.ids, self.run.steps, self.started_at, self.ended_at, self.run.outcome or "error")
 
     # --- actions ---
     async def perform(self, action: a.Action) -> a.Result:
@@ -285,9 +285,15 @@ class CallSession:
         return await self._store(lambda: self.store.request_callback(self.ids, action, now))  # type: ignore[union-attr]
 
     async def _do_SaveSurvey(self, action: a.SaveSurvey) -> a.Result:
-        now = self.clock.now()
-        return await self._store(lambda: self.store.save_survey(self.ids, action, now))  # type: ignore[union-attr]
+        record = SurveyRecord(self.ids, action, self.clock.now())
+        if self.defer is not None:
+            self.defer(record)
+            return a.Done()
+        return await self._store(lambda: self.store.save_batch([record]))  # type: ignore[union-attr]
 
     async def _do_SaveVoicemail(self, action: a.SaveVoicemail) -> a.Result:
-        now = self.clock.now()
-        return await self._store(lambda: self.store.save_voicemail(self.ids, action, now))  # type: ignore[union-attr]
+        record = VoicemailRecord(self.ids, action, self.clock.now())
+        if self.defer is not None:
+            self.defer(record)
+            return a.Done()
+        return await self._store(lambda: self.store.save_batch([record]))  # type: ignore[union-attr]

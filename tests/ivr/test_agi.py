@@ -315,21 +315,26 @@ class BrokenStore(JourneyStore):
     """A database that is down: every write fails."""
 
     def __init__(self) -> None:
-        self.journeys = 0
+        self.tried: list[str] = []
 
-    def save_survey(self, *args, **kwargs):
+    def save_batch(self, records):
+        self.tried.extend(type(r).__name__ for r in records)
         raise OSError("database is down")
 
-    def save_journey(self, *args, **kwargs):
-        self.journeys += 1
+    def request_callback(self, *args):
         raise OSError("database is down")
 
 
 def test_a_database_failure_does_not_drop_the_caller(flows, caplog):
     store = BrokenStore()
     peer = asyncio.run(one_call(flows, FakeAsterisk(keys=["1", "5"], members=MEMBERS), store))
-    assert peer.commands[-2:] == ['STREAM FILE hotline/bye ""', "HANGUP"]  # the thanks and goodbye still played
-    assert store.journeys == 1 and "could not store" in caplog.text
+    assert peer.commands[-2:] == ['STREAM FILE hotline/bye ""', "HANGUP"]  # the goodbye still played
+    assert sorted(set(store.tried)) == ["JourneyRecord", "SurveyRecord"]
+    assert "could not store the survey of" in caplog.text and "could not store the journey of" in caplog.text
+    # A callback request is written while the caller waits: failing, the flow goes on.
+    peer = asyncio.run(one_call(flows, FakeAsterisk(keys=["3", "1"]), store))
+    assert peer.commands[-2:] == ['STREAM FILE hotline/bye ""', "HANGUP"]
+    assert "could not store" in caplog.text
 
 
 def test_stopping_the_server_ends_calls_in_progress(flows):
@@ -346,3 +351,17 @@ def test_stopping_the_server_ends_calls_in_progress(flows):
         writer.close()
 
     asyncio.run(scenario())
+
+
+def test_a_bad_journey_does_not_lose_the_rest_of_its_batch(flows, db, caplog):
+    from ivr.journeys import CallIds, JourneyRecord
+
+    store = JourneyStore(db.sessions)
+    server = FastAgiServer(flows, config=AgiConfig(), store=store)
+    same = CallIds("pbx1", "1.1", "1.1", "hotline")
+    batch = [JourneyRecord(same, [], START, START + 1, "hangup"), JourneyRecord(same, [], START, START + 1, "hangup"),
+             JourneyRecord(CallIds("pbx1", "1.2", "1.2", "hotline"), [], START, START + 1, "hangup")]
+    asyncio.run(server._store_batch(store, batch))  # the first and the third are stored; the repeat is logged
+    with db.sessions() as session:
+        assert sorted(j.uniqueid for j in session.scalars(select(Journey))) == ["1.1", "1.2"]
+    assert "could not store the journey of 1.1" in caplog.text
