@@ -729,8 +729,8 @@ class _Builder:
                 elif text is not None:
                     digits[key] = text
         if digits["confirm_digit"] == digits["change_digit"]:
-            r.error(fields.get("change_digit", fields.get("confirm_digit", (None, None)))[1] or mark,
-                    f"{what}: confirm_digit and change_digit are both {digits['confirm_digit']!r}")
+            key = "change_digit" if "change_digit" in fields else "confirm_digit"
+            r.error(fields[key][1], f"{what}: confirm_digit and change_digit are both {digits['confirm_digit']!r}")
         note = ""
         if "note" in fields:
             note = r.string(fields["note"][1], f"{what} note") or ""

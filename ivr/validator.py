@@ -123,7 +123,7 @@ def _names(flow: f.Flow) -> list[f.Problem]:
                 elif isinstance(cond, f.CallerCondition) and cond.caller_list not in flow.caller_lists:
                     problems.append(f.Problem(cond.mark, f"branch node {node.id!r}: no caller list named {cond.caller_list!r}"))
                 elif isinstance(cond, f.VariableCondition) and cond.variable not in known_vars:
-                    problems.append(f.Problem(cond.mark, f"branch node {node.id!r}: variable {cond.variable!r} is never set (set one with 'store:' on a menu or input node; built in: {', '.join(sorted(BUILTIN_VARIABLES - {f'arg{i}' for i in range(2, 10)}))}…)"))
+                    problems.append(f.Problem(cond.mark, f"branch node {node.id!r}: variable {cond.variable!r} is never set (set one with 'store:' on a menu or input node; built in: caller, called, language, arg1…arg9)"))
         elif isinstance(node, f.CallbackNode) and node.due.schedule and node.due.schedule not in flow.schedules:
             problems.append(f.Problem(node.due.mark, f"callback_request node {node.id!r}: no schedule named {node.due.schedule!r}"))
         elif isinstance(node, f.LanguageNode) and node.language and node.language not in flow.languages:
