@@ -44,6 +44,15 @@ def _body_time(message: Message, pbx_zone: tzinfo) -> float | None:
     return None
 
 
+def _timestamp(message: Message) -> float | None:
+    if b"\nTimestamp: " not in message.raw:
+        return None
+    try:
+        return float(message.get("Timestamp") or "")
+    except ValueError:
+        return None
+
+
 def _uniqueid_epoch(message: Message) -> float | None:
     """A ``Uniqueid`` is ``<epoch of channel creation>.<counter>``."""
     if not message.is_event:
@@ -68,17 +77,20 @@ class EventClock:
         self.live = live
         self.pbx_zone = pbx_zone
         self.now = 0.0
+        self.stamped = False
 
     def time_of(self, message: Message, received_at: float | None = None) -> float:
-        at: float | None = None
         if self.live or received_at is None:
-            if b"\nTimestamp: " in message.raw:
-                try:
-                    at = float(message.get("Timestamp") or "")
-                except ValueError:
-                    at = None
-        if at is None and received_at is not None:
-            at = received_at
+            stamp = _timestamp(message)
+            if stamp is not None:
+                # Asterisk's own clock (timestampevents): trusted as is, and from now on
+                # unstamped messages (responses) share it rather than our receive time.
+                self.stamped = True
+                self.now = stamp
+                return stamp
+            if self.stamped:
+                return self.now
+        at = received_at
         if at is None:
             # No clock of its own: the newest time the message mentions.
             candidates = [_body_time(message, self.pbx_zone), _uniqueid_epoch(message)]

@@ -83,6 +83,8 @@ class Framer:
             if self._state is _State.BANNER:
                 self._keep(buf, 0)
                 return out
+        if self._state is _State.MESSAGES and self._frame_fast(buf, pos, out):
+            return out
         n = len(buf)
         search = _END_OF_MESSAGE.search
         while pos < n:
@@ -111,10 +113,40 @@ class Framer:
                 if named is None:
                     out.append(Problem(self._offset + pos, "not an AMI message (no 'Key: Value' first line)", block[:60]))
                 else:
-                    out.append(Message(block, named[0], named[1]))
+                    crlf = block.count(b"\n") == block.count(b"\r\n")
+                    out.append(Message(block, named[0], named[1], crlf=crlf))
             pos = end
         self._keep(buf, pos)
         return out
+
+    def _frame_fast(self, buf: bytes, pos: int, out: list[Item]) -> bool:
+        """Asterisk's own framing (every message ends ``\r\n\r\n``, no bare ``\n``),
+        split in C. Returns False, having done nothing, when the slow path is needed."""
+        if b"\n\n" in buf or buf.count(b"\n\r\n") != buf.count(b"\r\n\r\n"):
+            return False
+        parts = buf[pos:].split(b"\r\n\r\n")
+        rest = parts.pop()
+        limit = self.max_message_bytes
+        if len(rest) > limit or any(len(part) > limit for part in parts):
+            return False
+        offset = self._offset + pos
+        for part in parts:
+            start = offset
+            offset += len(part) + 4
+            if part[:1] in (b"\r", b"\n"):
+                stripped = part.lstrip(b"\r\n")
+                start += len(part) - len(stripped)
+                part = stripped
+            if not part:
+                continue
+            named = read_name(part)
+            if named is None:
+                out.append(Problem(start, "not an AMI message (no 'Key: Value' first line)", part[:60]))
+            else:
+                out.append(Message(part + b"\r\n\r\n", named[0], named[1]))
+        self._offset = offset
+        self._rest = rest
+        return True
 
     def close(self) -> list[Item]:
         """The stream ended: report a message that was cut off."""

@@ -22,7 +22,12 @@ UNIQUEID = String(64)
 
 
 class JournalEntry(Base):
-    """One AMI message exactly as received, appended before it is interpreted."""
+    """AMI messages exactly as received, appended before they are interpreted.
+
+    A row holds what one socket read delivered: one or more complete messages sharing a
+    receive time, byte for byte (a row per message cost the bridge half its speed in
+    B-tree writes; ``Framer`` splits a row back into its messages).
+    """
 
     __tablename__ = "ami_journal"
     __table_args__ = (UniqueConstraint("server_id", "received_at", "digest"),)
@@ -33,6 +38,8 @@ class JournalEntry(Base):
     received_at: Mapped[float] = mapped_column(Float)
     #: blake2b-128 of ``raw``: with the receive time it makes a replayed message a no-op.
     digest: Mapped[bytes] = mapped_column(LargeBinary(16))
+    #: How many messages ``raw`` holds.
+    messages: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 

@@ -23,6 +23,7 @@ from ami_bridge.ingest import Ingestor
 from ami_bridge.live_state import LiveState
 from ami_bridge.message import Message
 from ami_bridge.queries.live import save_snapshot
+from ami_bridge.store import read_journal
 from ami_bridge.traces import TraceProblem, read_trace
 from ami_bridge.tracker import CallTracker
 from core.db import transaction
@@ -112,10 +113,8 @@ def rebuild(sessions: sessionmaker[Session], *, server_id: str, ivr_endpoints: f
                 return
             last_id = rows[-1].id
             for row in rows:
-                message = Message.from_raw(bytes(row.raw))
-                if message is None:
-                    continue
-                yield message, row.received_at, clock.time_of(message, row.received_at)
+                for message in read_journal(bytes(row.raw)):
+                    yield message, row.received_at, clock.time_of(message, row.received_at)
 
     _run(ingestor, live, messages(), report, journal=False)
     report.open_calls = tracker.open_calls

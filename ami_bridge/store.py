@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ami_bridge import facts as f
 from ami_bridge import models
+from ami_bridge.framing import Framer
 from ami_bridge.message import Message
 from core.db import upsert
 
@@ -27,16 +28,42 @@ def _dt(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
+_JOURNAL_INSERT = {
+    # The journal is the hot path: plain driver SQL with positional rows runs several
+    # times faster than Core inserts of dicts.
+    "sqlite": "INSERT OR IGNORE INTO ami_journal (server_id, received_at, digest, messages, raw) VALUES (?, ?, ?, ?, ?)",
+    "postgresql": "INSERT INTO ami_journal (server_id, received_at, digest, messages, raw) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+}
+
+
+def journal_rows(server_id: str, batch: Sequence[tuple[Message, float, float]]) -> list[tuple[str, float, bytes, int, bytes]]:
+    """One row per run of consecutive messages received at the same moment (one read)."""
+    rows = []
+    blake2b = hashlib.blake2b
+    i, n = 0, len(batch)
+    while i < n:
+        received_at = batch[i][1]
+        j = i + 1
+        while j < n and batch[j][1] == received_at:
+            j += 1
+        raw = b"".join([item[0].raw for item in batch[i:j]])
+        rows.append((server_id, received_at, blake2b(raw, digest_size=16).digest(), j - i, raw))
+        i = j
+    return rows
+
+
 def append_journal(session: Session, server_id: str, batch: Sequence[tuple[Message, float, float]]) -> None:
-    """Append messages exactly as received; one already journaled is skipped."""
+    """Append messages exactly as received; a run already journaled is skipped."""
     if not batch:
         return
-    blake2b = hashlib.blake2b
-    rows = [
-        {"server_id": server_id, "received_at": at, "digest": blake2b(m.raw, digest_size=16).digest(), "raw": m.raw}
-        for m, at, _event_at in batch
-    ]
-    upsert(session, models.JournalEntry.__table__, rows, ["server_id", "received_at", "digest"], update=False)
+    connection = session.connection()
+    connection.exec_driver_sql(_JOURNAL_INSERT[connection.dialect.name], journal_rows(server_id, batch))
+
+
+def read_journal(raw: bytes) -> list[Message]:
+    """The messages of one journal row."""
+    framer = Framer(expect_banner=False)
+    return [item for item in framer.feed(raw) + framer.close() if isinstance(item, Message)]
 
 
 def _call_row(server_id: str, c: f.CallRecord) -> dict[str, Any]:

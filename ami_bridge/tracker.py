@@ -24,9 +24,10 @@ States
   Asterisk 22 sends ``QueueCallerAbandon`` for timeouts and empty queues as well as
   for hang-ups. So a left visit stays *pending* until one of: ``AgentConnect``
   (answered), ``QUEUESTATUS`` (TIMEOUT → timeout, LEAVEEMPTY/JOINEMPTY → empty, FULL →
-  full, JOINUNAVAIL/LEAVEUNAVAIL → unavailable), the caller's hang-up, or
-  ``PENDING_VISIT_S`` of event time passing; then an abandon seen means *abandoned*, a
-  digit pressed while waiting means *exit_key*, anything else *other*.
+  full, JOINUNAVAIL/LEAVEUNAVAIL → unavailable), the caller's next dialplan step
+  (``Newexten``) or hang-up, or ``PENDING_VISIT_S`` of event time passing; then an
+  abandon seen means *abandoned*, a digit pressed while waiting means *exit_key*,
+  anything else *other*.
 * **Agent attempt**: ``AgentCalled`` → ``AgentRingNoAnswer`` (no_answer) |
   ``AgentConnect`` (connected) | the agent leg's ``Hangup`` (canceled).
 * **Member** (interface in a queue): logged in (static members from ``QueueStatus``'s
@@ -74,8 +75,9 @@ from dataclasses import dataclass, field
 from ami_bridge import facts as f
 from ami_bridge.message import Message
 
-#: How long (event time) a left queue visit may wait for the events that explain it.
-PENDING_VISIT_S = 2.0
+#: How long (event time) a left queue visit may wait for the events that explain it,
+#: when the caller neither moves on in the dialplan nor hangs up.
+PENDING_VISIT_S = 10.0
 
 _QUEUESTATUS_OUTCOMES: dict[str, f.VisitOutcome] = {
     "TIMEOUT": "timeout",
@@ -177,6 +179,18 @@ class CallTracker:
 
     def oldest_open_call_at(self) -> float | None:
         return min((c.record.started_at for c in self._calls.values()), default=None)
+
+    @property
+    def uptime_s(self) -> int | None:
+        """The PBX's uptime at its last login, to tell a restart apart."""
+        return self._uptime
+
+    def restore_member(self, queue: str, interface: str, name: str, login: f.LoginRecord | None, pause: f.PauseRecord | None) -> None:
+        """Take back a member's open login and pause from the database (a bridge restart),
+        so that their end updates the stored rows instead of starting new ones."""
+        member = self._member(queue, interface, name)
+        member.login = member.login or login
+        member.pause = member.pause or pause
 
     def sizes(self) -> dict[str, int]:
         """How much state is held; flat when calls complete (checked by the benchmark)."""
@@ -294,6 +308,11 @@ class CallTracker:
                     call.record.task = value
 
     def _on_newexten(self, m: Message) -> None:
+        if self._pending:
+            # The caller moved on in the dialplan: whatever explains the leave has come.
+            uniqueid = m.get("Uniqueid")
+            for visit in [v for v in self._pending if v.uniqueid == uniqueid]:
+                self._resolve(visit)
         if b"\nApplication: Queue\r" not in m.raw:
             return
         state = self._legs.get(m.get("Uniqueid") or "")
@@ -620,10 +639,16 @@ class CallTracker:
         if visit is None or visit.connected_at is None:
             return
         del self._visits[uniqueid]
+        call = self._calls.get(visit.linkedid)
+        if call is not None:
+            # A hold still open when the agent's connection ends (a transfer) ends with it.
+            for leg_id in list(call.open_legs):
+                state = self._legs.get(leg_id)
+                if state is not None and state.hold_since is not None:
+                    self._end_hold(state)
         visit.completed_at = self._at
         visit.talk_s = float(_int(m.get("TalkTime")))
         visit.complete_reason = m.get("Reason") or ""
-        call = self._calls.get(visit.linkedid)
         if call is not None:
             call.queue_connected = False
             self._note(call, "agent_completed", uniqueid, agent=visit.agent_name, talk_s=visit.talk_s, reason=visit.complete_reason)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     default_service_level_s: int = Field(20, gt=0)
     # Pause reasons that mean after-call work; such a pause right after a call is its wrap-up.
     wrapup_reasons: list[str] = ["wrapup", "wrap-up", "acw", "话后处理", "整理"]
+    # Queue → its queues.conf ``wrapuptime`` (Asterisk does not report it over AMI).
+    queue_wrapup_s: dict[str, float] = {}
 
     # IVR: the FastAGI server (``hotline agi``) and the flows it serves.
     agi_host: str = "127.0.0.1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from pydantic import ValidationError
 
+from api.cli.bridge import bridge
 from api.cli.calls import calls
 from api.cli.common import Runtime
 from api.cli.db import db
@@ -29,6 +30,7 @@ def main(ctx: click.Context) -> None:
         raise click.UsageError(f"bad setting: {problems}") from None
 
 
+main.add_command(bridge)
 main.add_command(db)
 main.add_command(demo)
 main.add_command(replay)

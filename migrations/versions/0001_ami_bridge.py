@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:27:37.892357
+Create Date: 2026-11-25 21:41:37.041078
 """
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('server_id', sa.String(length=64), nullable=False),
     sa.Column('received_at', sa.Float(), nullable=False),
     sa.Column('digest', sa.LargeBinary(length=16), nullable=False),
+    sa.Column('messages', sa.Integer(), nullable=False),
     sa.Column('raw', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ami_journal')),
     sa.UniqueConstraint('server_id', 'received_at', 'digest', name=op.f('uq_ami_journal_server_id_received_at_digest'))
