@@ -229,3 +229,25 @@ class BridgeCheckpoint(Base):
 def delete_order() -> list[type[Base]]:
     """Fact tables, children first: what a rebuild clears (never the journal)."""
     return [CallEvent, CallLeg, Call, QueueCall, AgentAttemptRow, AgentPause, AgentLogin, QueueConfig, BridgeCheckpoint, LiveSnapshot]
+
+
+class CallbackTask(Base):
+    """A call the center owes a customer (回访, a callback requested in the IVR).
+
+    Created ``pending`` with a due time; the callback workflow (Originate) picks it up.
+    ``source_*`` link it to the call it was asked for.
+    """
+
+    __tablename__ = "callback_tasks"
+    __table_args__ = (Index("ix_callback_tasks_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    server_id: Mapped[str] = mapped_column(SERVER_ID)
+    caller_number: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    source_linkedid: Mapped[str] = mapped_column(UNIQUEID, default="")
+    source_uniqueid: Mapped[str] = mapped_column(UNIQUEID, default="")
+    flow: Mapped[str] = mapped_column(String(128), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -38,6 +38,23 @@ class Settings(BaseSettings):
     default_service_level_s: int = Field(20, gt=0)
     # Pause reasons that mean after-call work; such a pause right after a call is its wrap-up.
     wrapup_reasons: list[str] = ["wrapup", "wrap-up", "acw", "话后处理", "整理"]
+    # Queue → its queues.conf ``wrapuptime`` (Asterisk does not report it over AMI).
+    queue_wrapup_s: dict[str, float] = {}
+
+    # IVR: the FastAGI server (``hotline agi``) and the flows it serves.
+    agi_host: str = "127.0.0.1"
+    agi_port: int = Field(4573, gt=0, lt=65536)
+    # Flow files, one per AGI script name: AGI(agi://host:4573/NAME) runs NAME.yaml.
+    ivr_flows_dir: str = "deploy/flows"
+    # The announcement flow ``hotline ivr emergency on`` sends every new call to.
+    ivr_emergency_flow: str = "emergency-zh"
+    # Where Asterisk writes voicemails (a path on the PBX, not on this machine).
+    ivr_record_dir: str = "/var/spool/asterisk/hotline"
+    ivr_record_format: str = "wav"
+    # Played before hanging up when a call asks for a flow that does not exist.
+    ivr_error_prompt: str = "an-error-has-occured"
+    # Dialplan context a transfer node sends calls to (deploy/asterisk/extensions.conf).
+    ivr_transfer_context: str = "hotline-transfer"
 
     # --- The service (``hotline serve``): HTTP, identity, masking, live feed, wallboard ---
     http_host: str = "127.0.0.1"

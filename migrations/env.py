@@ -6,6 +6,7 @@ from alembic import context
 
 import ami_bridge.models  # noqa: F401  (registers the tables on Base.metadata)
 import core.models  # noqa: F401  (users, credentials, audit log)
+import ivr.models  # noqa: F401
 from core.db import Base, make_engine
 
 config = context.config

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import ami_bridge.models  # noqa: F401  (tables on Base.metadata)
 import core.models  # noqa: F401  (users, credentials, audit log)
+import ivr.models  # noqa: F401
 from core.db import Base, make_engine, make_sessionmaker
 from core.schema import upgrade
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ami_bridge.metrics import overlap_s
 from ami_bridge.models import AgentAttemptRow, AgentLogin, AgentPause, Call, QueueCall
-from ami_bridge.queries.queue_stats import WRAPUP_GRACE_S
+from ami_bridge.queries.wrapup import WrapUps
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _latest_fact_time(session: Session) -> datetime | None:
     return session.scalar(select(func.max(Call.ended_at)))
 
 
-def agent_stats(session: Session, query: AgentStatsQuery, *, wrapup_reasons: list[str]) -> list[dict[str, Any]]:
+def agent_stats(session: Session, query: AgentStatsQuery, *, wrapup_reasons: list[str], queue_wrapup_s: dict[str, float]) -> list[dict[str, Any]]:
     def scoped(statement: Any, column: Any, server_column: Any) -> Any:
         if query.start is not None:
             statement = statement.where(column >= query.start)
@@ -43,7 +43,9 @@ def agent_stats(session: Session, query: AgentStatsQuery, *, wrapup_reasons: lis
 
     handled = session.execute(
         scoped(
-            select(QueueCall.agent_interface, QueueCall.agent_name, QueueCall.talk_s, QueueCall.completed_at).where(QueueCall.outcome == "answered"),
+            select(QueueCall.agent_interface, QueueCall.agent_name, QueueCall.queue, QueueCall.talk_s, QueueCall.completed_at).where(
+                QueueCall.outcome == "answered"
+            ),
             QueueCall.connected_at,
             QueueCall.server_id,
         )
@@ -67,7 +69,7 @@ def agent_stats(session: Session, query: AgentStatsQuery, *, wrapup_reasons: lis
         if row.talk_s is not None:
             entry["talks"].append(row.talk_s)
             if row.completed_at is not None:
-                entry["completed"].append((row.completed_at.timestamp(), row.talk_s))
+                entry["completed"].append((row.queue, row.completed_at.timestamp(), row.talk_s))
     for row in attempts:
         names.setdefault(row.interface, row.member_name)
         if row.outcome == "no_answer":
@@ -79,22 +81,17 @@ def agent_stats(session: Session, query: AgentStatsQuery, *, wrapup_reasons: lis
         agents[row.interface]  # every logged-in agent gets a row, even with no calls
     pause_spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     pause_by_reason: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
-    wrapups: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for row in pauses:
         span = (row.started_at.timestamp(), (row.ended_at or end).timestamp())
         pause_spans[row.interface].append(span)
         pause_by_reason[row.interface][row.reason or ""].append(span)
-        if row.reason in wrapup_reasons:
-            wrapups[row.interface].append(span)
+    wrapups = WrapUps.load(session, start=query.start, server_id=query.server_id, reasons=wrapup_reasons, queue_wrapup_s=queue_wrapup_s)
 
     out = []
     for interface in sorted(agents):
         entry = agents[interface]
         talks: list[float] = entry["talks"]
-        handle_times = []
-        for completed, talk in entry["completed"]:
-            wrap = next((b - a for a, b in sorted(wrapups.get(interface, [])) if 0 <= a - completed <= WRAPUP_GRACE_S), 0.0)
-            handle_times.append(talk + wrap)
+        handle_times = [talk + wrapups.after(interface, queue, completed) for queue, completed, talk in entry["completed"]]
         logged_in = overlap_s(login_spans.get(interface, []), t0, t1)
         paused = overlap_s(pause_spans.get(interface, []), t0, t1)
         available = logged_in - paused

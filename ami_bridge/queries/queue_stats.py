@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -13,11 +12,9 @@ from sqlalchemy.orm import Session
 
 from ami_bridge.intervals import Interval
 from ami_bridge.metrics import QueueMetrics, VisitFacts
-from ami_bridge.models import AgentPause, QueueCall, QueueConfig
+from ami_bridge.models import QueueCall, QueueConfig
+from ami_bridge.queries.wrapup import WrapUps
 from core.times import iso
-
-#: A wrap-up pause must start this soon after the call it follows.
-WRAPUP_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -29,36 +26,12 @@ class StatsQuery:
     server_id: str | None = None
 
 
-def _service_levels(session: Session, server_id: str | None) -> dict[str, int]:
-    statement = select(QueueConfig.name, QueueConfig.service_level_s).where(QueueConfig.service_level_s.is_not(None))
+def _known_queues(session: Session, server_id: str | None) -> dict[str, int | None]:
+    """Queues Asterisk described (``QueueParams``), with their ``servicelevel``."""
+    statement = select(QueueConfig.name, QueueConfig.service_level_s)
     if server_id is not None:
         statement = statement.where(QueueConfig.server_id == server_id)
-    return {name: level for name, level in session.execute(statement) if level is not None}
-
-
-def _wrapups(session: Session, query: StatsQuery, reasons: list[str]) -> dict[str, list[tuple[float, float]]]:
-    """Wrap-up pauses (start, length) by agent interface, sorted by start."""
-    if not reasons:
-        return {}
-    statement = select(AgentPause.interface, AgentPause.started_at, AgentPause.ended_at).where(AgentPause.reason.in_(reasons))
-    if query.start is not None:
-        statement = statement.where(AgentPause.started_at >= query.start)
-    if query.server_id is not None:
-        statement = statement.where(AgentPause.server_id == query.server_id)
-    found: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for interface, started, ended in session.execute(statement):
-        if ended is not None:
-            found[interface].append((started.timestamp(), (ended - started).total_seconds()))
-    for pauses in found.values():
-        pauses.sort()
-    return found
-
-
-def _wrapup_after(pauses: list[tuple[float, float]], completed: float) -> float:
-    i = bisect.bisect_left(pauses, (completed, -1.0))
-    if i < len(pauses) and pauses[i][0] - completed <= WRAPUP_GRACE_S:
-        return pauses[i][1]
-    return 0.0
+    return {name: level for name, level in session.execute(statement)}
 
 
 def queue_stats(
@@ -69,6 +42,7 @@ def queue_stats(
     short_abandon_s: float,
     default_service_level_s: int,
     wrapup_reasons: list[str],
+    queue_wrapup_s: dict[str, float],
 ) -> list[dict[str, Any]]:
     """One row per queue (and per interval when asked), ordered by queue then time."""
     statement = select(
@@ -91,16 +65,14 @@ def queue_stats(
     if query.server_id is not None:
         statement = statement.where(QueueCall.server_id == query.server_id)
     rows = session.execute(statement).all()
-    wrapups = _wrapups(session, query, wrapup_reasons)
-    levels = _service_levels(session, query.server_id)
+    wrapups = WrapUps.load(session, start=query.start, server_id=query.server_id, reasons=wrapup_reasons, queue_wrapup_s=queue_wrapup_s)
+    levels = _known_queues(session, query.server_id)
 
     Span = tuple[datetime | None, datetime | None]
     buckets: dict[tuple[str, Span], list[VisitFacts]] = defaultdict(list)
     interval = query.interval
     for row in rows:
-        wrapup = 0.0
-        if row.completed_at is not None and row.agent_interface in wrapups:
-            wrapup = _wrapup_after(wrapups[row.agent_interface], row.completed_at.timestamp())
+        wrapup = 0.0 if row.completed_at is None else wrapups.after(row.agent_interface, row.queue, row.completed_at.timestamp())
         visit = VisitFacts(row.queue, row.joined, row.outcome, row.wait_s, row.talk_s, row.hold_s, wrapup)
         if interval is None:
             span: Span = (query.start, query.end)
@@ -121,8 +93,10 @@ def queue_stats(
         spans = []
 
     out: list[dict[str, Any]] = []
-    for queue in sorted({row.queue for row in rows} | ({query.queue} if query.queue else set())):
-        level = levels.get(queue, default_service_level_s)
+    # Every queue Asterisk told us about is shown, with zeros if nobody called it.
+    queues = {query.queue} if query.queue else {row.queue for row in rows} | set(levels)
+    for queue in sorted(queues):
+        level = levels.get(queue) or default_service_level_s
         for span in spans:
             metrics = QueueMetrics(queue, level)
             for visit in buckets.get((queue, span), ()):

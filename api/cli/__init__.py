@@ -11,6 +11,7 @@ from api.cli.calls import calls
 from api.cli.common import Runtime
 from api.cli.db import db
 from api.cli.demo import demo
+from api.cli.ivr import agi, ivr
 from api.cli.queues import agents, queues
 from api.cli.replay import replay
 from api.cli.serve import serve
@@ -42,3 +43,5 @@ main.add_command(agents)
 main.add_command(serve)
 main.add_command(users)
 main.add_command(audit)
+main.add_command(ivr)
+main.add_command(agi)

@@ -87,6 +87,7 @@ def demo(runtime: Runtime, serve: bool, host: str | None, port: int | None, spee
             short_abandon_s=runtime.settings.short_abandon_s,
             default_service_level_s=runtime.settings.default_service_level_s,
             wrapup_reasons=runtime.settings.wrapup_reasons,
+            queue_wrapup_s=runtime.settings.queue_wrapup_s,
         )
     print_table(calls, ["started_at", "server_id", "caller", "queue", "agent", "disposition", "wait_s", "talk_s", "ivr_digits"])
     click.echo("\nQueue statistics:")

@@ -45,6 +45,7 @@ def stats(runtime: Runtime, start: str | None, end: str | None, interval: str | 
             short_abandon_s=settings.short_abandon_s,
             default_service_level_s=settings.default_service_level_s,
             wrapup_reasons=settings.wrapup_reasons,
+            queue_wrapup_s=settings.queue_wrapup_s,
         )
     if as_json:
         print_json(rows)
@@ -96,7 +97,7 @@ def agent_stats_command(runtime: Runtime, start: str | None, end: str | None, as
     runtime.require_schema()
     query = AgentStatsQuery(start=runtime.time_option(start, "--from"), end=runtime.time_option(end, "--to"))
     with runtime.sessions() as session:
-        rows = agent_stats(session, query, wrapup_reasons=runtime.settings.wrapup_reasons)
+        rows = agent_stats(session, query, wrapup_reasons=runtime.settings.wrapup_reasons, queue_wrapup_s=runtime.settings.queue_wrapup_s)
     if as_json:
         print_json(rows)
     else:

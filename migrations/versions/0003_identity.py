@@ -1,7 +1,7 @@
 """identity: users, credentials, login failures and the audit log
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from alembic import op
 import core.db
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

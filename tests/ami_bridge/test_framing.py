@@ -93,15 +93,18 @@ def test_truncated_stream_is_reported_on_close():
     assert "ended inside a message" in framer.close()[0].reason
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cuts=st.lists(st.integers(min_value=0, max_value=len(BUSY)), max_size=40))
-def test_cutting_a_capture_anywhere_gives_the_same_messages(cuts):
+@pytest.mark.parametrize("path", TRACES, ids=lambda p: p.stem)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_cutting_any_capture_anywhere_gives_the_same_messages(path, data):
+    wire = path.read_bytes()
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=len(wire)), max_size=40))
     points = sorted(set(cuts))
-    chunks = [BUSY[a:b] for a, b in zip([0, *points], [*points, len(BUSY)])]
-    whole = messages(frame([BUSY]))
+    chunks = [wire[a:b] for a, b in zip([0, *points], [*points, len(wire)])]
+    whole = messages(frame([wire]))
     pieces = messages(frame(chunks))
     assert [m.raw for m in pieces] == [m.raw for m in whole]
-    assert len(whole) == 2684
+    assert b"".join(m.raw for m in whole) == wire[wire.index(b"\n") + 1 :]
 
 
 @settings(max_examples=300, deadline=None)

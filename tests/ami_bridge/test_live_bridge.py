@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ami_bridge.bridge import AmiBridge
 from ami_bridge.connection import AmiActionError
@@ -337,3 +337,33 @@ def test_a_restarted_bridge_picks_up_the_calls_in_progress_from_its_journal(db):
     assert len(calls) == 24 and {c.disposition for c in calls} == {"answered"}
     assert sorted(c.wait_s for c in calls) == sorted([1.0] * 3 + [17.0] * 21)
     assert all(c.note == "" for c in calls)  # none had to be adopted mid-call
+
+
+def test_a_database_outage_is_retried_without_feeding_the_tracker_twice(db, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    banner, messages = load_jsonl(AMI / "answered.jsonl", timestamps=True)
+
+    async def scenario() -> AmiBridge:
+        fake = FakeAmi(banner, messages)
+        async with running(db, fake) as bridge:
+            write = bridge.ingestor.writer.write
+            failures = iter([True, True])
+
+            def flaky(session, facts):
+                if next(failures, False):
+                    raise OperationalError("INSERT", {}, Exception("database is locked"))
+                return write(session, facts)
+
+            bridge.ingestor.writer.write = flaky  # type: ignore[method-assign]
+            await asyncio.wait_for(fake.finished.wait(), 30)
+            await bridge.drained(timeout=30)
+        return bridge
+
+    bridge = asyncio.run(scenario())
+    assert "database refused an AMI batch" in caplog.text
+    (call,) = calls_of(db)
+    assert (call.disposition, call.wait_s, call.talk_s) == ("answered", 1.0, 7.0)
+    assert bridge.tracker.open_calls == 0
+    with db.sessions() as session:
+        assert session.scalar(select(func.sum(JournalEntry.messages))) == bridge.stats.messages

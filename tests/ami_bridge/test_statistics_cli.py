@@ -155,3 +155,15 @@ def test_read_commands_on_an_empty_database_say_what_to_do(tmp_path):
     env = {"HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     result = CliRunner().invoke(main, ["queues", "stats"], env=env)
     assert result.exit_code == 1 and "hotline db upgrade" in result.output
+
+
+def test_aht_counts_the_queues_wrapuptime_when_the_next_call_proves_it(db):
+    invoke(db, "replay", str(AMI / "busy_queue.jsonl"))
+    assert stats(db)[0]["aht_s"] == 5.0  # talk only: nothing measured a wrap-up
+    env = {"HOTLINE_DATABASE_URL": db.url, "HOTLINE_TIMEZONE": "UTC", "HOTLINE_QUEUE_WRAPUP_S": '{"support": 2}'}
+    result = CliRunner().invoke(main, ["queues", "stats", "--json"], env=env)
+    # support's wrapuptime is 2 s; each agent's next call came ≥ 2 s after the previous
+    # one ended, except after their last call: (120 s talk + 21 × 2 s) / 24 calls.
+    assert json.loads(result.output)[0]["aht_s"] == 6.75
+    agents = json.loads(CliRunner().invoke(main, ["agents", "stats", "--json"], env=env).output)
+    assert sorted(a["aht_s"] for a in agents) == [6.75, 6.75, 6.75]  # (40 s + 7 × 2 s) / 8 calls each

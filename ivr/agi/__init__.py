@@ -1,0 +1,1 @@
+"""The FastAGI runtime: Asterisk connects for each call, the IVR engine decides."""
