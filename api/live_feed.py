@@ -205,6 +205,7 @@ class LiveFeed:
                     short_abandon_s=settings.short_abandon_s,
                     default_service_level_s=settings.default_service_level_s,
                     wrapup_reasons=settings.wrapup_reasons,
+                    queue_wrapup_s=settings.queue_wrapup_s,
                 ):
                     rows.append({"server_id": server_id, **row})
         return rows

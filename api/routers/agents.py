@@ -85,7 +85,7 @@ def stats(
     query = AgentStatsQuery(start=parse_when(state, start, "from"), end=parse_when(state, end, "to"), server_id=server_id)
     check_range(query.start, query.end, "from", "to")
     with state.sessions() as session:
-        rows = agent_stats(session, query, wrapup_reasons=state.settings.wrapup_reasons)
+        rows = agent_stats(session, query, wrapup_reasons=state.settings.wrapup_reasons, queue_wrapup_s=state.settings.queue_wrapup_s)
     if user.role is Role.AGENT:
         rows = [row for row in rows if row["interface"] in user.interfaces]
     return rows

@@ -51,6 +51,7 @@ def stats(
         return queue_stats(
             session, query, zone=state.zone, short_abandon_s=settings.short_abandon_s,
             default_service_level_s=settings.default_service_level_s, wrapup_reasons=settings.wrapup_reasons,
+            queue_wrapup_s=settings.queue_wrapup_s,
         )
 
 
