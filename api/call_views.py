@@ -3,14 +3,16 @@ legs and timeline (composed here, in api, from the ami_bridge queries)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ami_bridge.models import Call
-from ami_bridge.queries.calls import call_legs, call_timeline, call_to_dict
+from ami_bridge.queries.calls import CallQuery, call_legs, call_timeline, call_to_dict, list_calls
 from core.times import iso
+from core.users import Role
 
 
 def call_detail(session: Session, call: Call, zone: tzinfo) -> tuple[dict[str, Any], set[str]]:
@@ -38,3 +40,25 @@ def call_numbers(call: Call) -> set[str]:
     if call.direction == "outbound" and call.dnis:
         numbers.add(call.dnis)
     return numbers
+
+
+def agent_calls(session: Session, query: CallQuery, interfaces: tuple[str, ...]) -> list[Call]:
+    """An agent's own calls: those answered on one of its interfaces.
+
+    One keyset query per interface, merged: each returns its first ``limit`` rows after the
+    cursor, so the first ``limit`` of the merge are the first ``limit`` of the union.
+    """
+    if query.agent is not None and query.agent not in interfaces:
+        return []
+    rows: dict[int, Call] = {}
+    for interface in [query.agent] if query.agent is not None else interfaces:
+        for call in list_calls(session, replace(query, agent=interface)):
+            if call.agent_interface in interfaces:
+                rows[call.id] = call
+    merged = sorted(rows.values(), key=lambda c: (c.started_at, c.id))
+    return merged[: query.limit] if query.limit is not None else merged
+
+
+def may_see(role: Role, interfaces: tuple[str, ...], call: Call) -> bool:
+    """Agents see only the calls answered on their interfaces; other roles see every call."""
+    return role is not Role.AGENT or call.agent_interface in interfaces

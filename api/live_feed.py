@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import time
 from typing import Any
 
@@ -64,7 +63,6 @@ class LiveFeed:
         self.events = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._today_pending = False
-        self._origin = f"{os.getpid()}-{id(self)}"
 
     # -- life cycle -----------------------------------------------------------------------
     async def start(self) -> None:

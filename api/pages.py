@@ -20,13 +20,12 @@ from fastapi.templating import Jinja2Templates
 from ami_bridge.facts import DISPOSITIONS
 from ami_bridge.queries.calls import CallQuery, call_to_dict, get_call, list_calls
 from api.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, client_address, csrf_ok, new_csrf_token, resolve
-from api.call_views import call_detail, call_numbers
+from api.call_views import agent_calls, call_detail, call_numbers, may_see
 from api.errors import ApiError
 from api.i18n import LANG_COOKIE, LANGUAGES, language, translator
 from api.pagination import encode_cursor, time_id_cursor
 from api.params import check_range, parse_when
 from api.redaction import for_viewer
-from api.routers.calls import _agent_calls, _may_see
 from api.routers.tokens import login
 from api.state import AppState
 from core import audit, credentials
@@ -206,7 +205,7 @@ def install(app: FastAPI) -> None:
                 limit=PAGE_SIZE + 1, after=time_id_cursor(cursor) if cursor else None,
             )
             with transaction(state.sessions) as session:
-                rows = _agent_calls(session, query, user) if user.role is Role.AGENT else list_calls(session, query)
+                rows = agent_calls(session, query, user.interfaces) if user.role is Role.AGENT else list_calls(session, query)
                 page = rows[:PAGE_SIZE]
                 items = [for_viewer(call_to_dict(c, state.zone), user.full_numbers, call_numbers(c)) for c in page]
                 if user.full_numbers and any(c.caller_num for c in page):
@@ -225,7 +224,7 @@ def install(app: FastAPI) -> None:
         state: AppState = request.app.state.hotline
         with transaction(state.sessions) as session:
             call = get_call(session, server_id, linkedid)
-            if call is None or not _may_see(user, call):
+            if call is None or not may_see(user.role, user.interfaces, call):
                 return render(request, "message.html", {"message_key": "not_found"}, status=404, user=user)
             detail, numbers = call_detail(session, call, state.zone)
             if user.full_numbers and call.caller_num:

@@ -6,10 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from ami_bridge.models import Call as CallRow
 from ami_bridge.queries.calls import CallQuery, call_to_dict, get_call, list_calls
 from api.auth import ANY_USER, Principal
-from api.call_views import call_detail, call_numbers
+from api.call_views import agent_calls, call_detail, call_numbers, may_see
 from api.errors import ApiError, responses
 from api.pagination import encode_cursor, time_id_cursor
 from api.params import check_range, parse_when
@@ -23,28 +22,6 @@ from core.users import Role
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 Viewer = Annotated[Principal, Depends(ANY_USER)]
 Disposition = Literal["answered", "abandoned", "exited", "ivr_only", "outbound", "failed"]
-
-
-def _agent_calls(session, query: CallQuery, principal: Principal) -> list[CallRow]:
-    """An agent's own calls: those answered on one of its interfaces.
-
-    One keyset query per interface, merged: each returns its first ``limit`` rows after the
-    cursor, so the first ``limit`` of the merge are the first ``limit`` of the union.
-    """
-    if query.agent is not None and query.agent not in principal.interfaces:
-        return []
-    interfaces = [query.agent] if query.agent is not None else list(principal.interfaces)
-    rows: dict[int, CallRow] = {}
-    for interface in interfaces:
-        for call in list_calls(session, CallQuery(**{**query.__dict__, "agent": interface})):
-            if call.agent_interface in principal.interfaces:
-                rows[call.id] = call
-    merged = sorted(rows.values(), key=lambda c: (c.started_at, c.id))
-    return merged[: query.limit] if query.limit is not None else merged
-
-
-def _may_see(principal: Principal, call: CallRow) -> bool:
-    return principal.role is not Role.AGENT or call.agent_interface in principal.interfaces
 
 
 @router.get(
@@ -78,7 +55,7 @@ def list_(
         limit=limit + 1, after=time_id_cursor(cursor) if cursor else None,
     )
     with transaction(state.sessions) as session:
-        rows = _agent_calls(session, query, user) if user.role is Role.AGENT else list_calls(session, query)
+        rows = agent_calls(session, query, user.interfaces) if user.role is Role.AGENT else list_calls(session, query)
         page, more = rows[:limit], len(rows) > limit
         items = [for_viewer(call_to_dict(call, state.zone), user.full_numbers, call_numbers(call)) for call in page]
         if user.full_numbers and any(call.caller_num for call in page):
@@ -104,7 +81,7 @@ def detail(
     state: AppState = app_state(request)
     with transaction(state.sessions) as session:
         call = get_call(session, server_id, linkedid)
-        if call is None or not _may_see(user, call):
+        if call is None or not may_see(user.role, user.interfaces, call):
             raise ApiError(404, "not_found", f"no call with Linkedid {linkedid!r} on server {server_id!r}")
         detail, numbers = call_detail(session, call, state.zone)
         if user.full_numbers and call.caller_num:

@@ -73,3 +73,12 @@ def test_probes_need_no_login(make_client, path):
     from tests.api.conftest import FakeBridge
 
     assert make_client(bridge=FakeBridge()).get(path).status_code == 200
+
+
+def test_readiness_needs_the_configured_bridge_connected(make_client):
+    from tests.api.conftest import FakeBridge
+
+    down = make_client(bridge=FakeBridge(connected=False)).get("/readyz")
+    assert down.status_code == 503
+    assert down.json() == {"ready": False, "database": True, "bridge": {"configured": True, "connected": False, "server_id": "demo-ast20"}}
+    assert make_client().get("/readyz").json()["bridge"] == {"configured": False, "connected": False, "server_id": None}
