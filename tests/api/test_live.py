@@ -175,3 +175,19 @@ def test_agents_are_recognised_by_the_member_name_call_events_use(served, users)
         served.call(served.bus.publish, call_event("answered", None, agent="Agent Li"))
         got = [f for f in frames(ws, lambda f: f["type"] == "call") if f["type"] == "call"]
         assert [f["agent"] for f in got] == ["Agent Li"]
+
+
+def test_a_client_that_falls_behind_gets_a_fresh_snapshot(served, users):
+    served.app.state.hotline.feed.clients.queue_size = 3
+    with connect(served.ws_url + "/api/live", additional_headers=auth(users, "supervisor")) as ws:
+        assert json.loads(ws.recv(timeout=5))["type"] == "snapshot"
+
+        def burst() -> None:  # ten events at once, before the connection's task can send any
+            for n in range(10):
+                served.bus.publish(call_event("joined", f"555000{n}"))
+
+        served.call(burst)
+        got = frames(ws, lambda f: f["type"] == "snapshot")
+        calls = [f for f in got if f["type"] == "call"]
+        assert len(calls) < 10  # some were dropped for this client …
+        assert got[-1]["type"] == "snapshot"  # … and it was given the whole state again instead
