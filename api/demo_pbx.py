@@ -9,6 +9,7 @@ each (capped, so a long pause in a capture does not stall the demo). Recorded
 demo's calls happen *now* and today's figures on the wallboard move. ``QueuePause`` is
 answered and followed by the ``QueueMemberPause`` event Asterisk would send for every
 queue the interface is a member of, so pausing from the API shows on the wallboard.
+With ``repeat`` the traces play again and again, each time with new call ids.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,6 +51,18 @@ def read_traces(paths: list[Path], *, max_gap_s: float) -> Iterator[tuple[float,
             yield gap, headers
 
 
+_ID = re.compile(r"\b(1\d{9})\.(\d+)\b")
+
+
+def renumbered(headers: Headers, round_: int) -> Headers:
+    """``headers`` with every Asterisk id (``Uniqueid``, ``Linkedid`` … ``1795494751.0``)
+    made new for the ``round_``-th replay, so each replay is a new set of calls rather than
+    the same calls again (their epoch moves on by a day per round, their counter by 10⁶)."""
+    if round_ == 0:
+        return headers
+    return [(k, _ID.sub(lambda m: f"{int(m.group(1)) + 86400 * round_}.{int(m.group(2)) + 1_000_000 * round_}", v)) for k, v in headers]
+
+
 def encode(headers: Headers) -> bytes:
     return "".join(f"{k}: {v}\r\n" for k, v in headers).encode() + b"\r\n"
 
@@ -64,6 +78,10 @@ class TracePlayer:
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     #: When given, playing waits until it is set (a test opens the wallboard first).
     go: asyncio.Event | None = None
+    #: Play the traces again and again (with new ids each time), so a demo keeps moving.
+    repeat: bool = False
+    #: Set after the first complete pass over the traces.
+    rounds: int = 0
     played: int = 0
     #: (queue, interface) → member name, from the traffic played so far.
     members: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -147,16 +165,22 @@ class TracePlayer:
     async def _play(self, writer: asyncio.StreamWriter) -> None:
         if self.go is not None:
             await self.go.wait()
-        for gap, headers in read_traces(self.paths, max_gap_s=self.max_gap_s):
-            if gap > 0:
-                await writer.drain()
-                await asyncio.sleep(gap / self.speed)
-            fields = dict(headers)
-            # Member events, and AgentCalled/AgentConnect (chan_sip queues announce no members).
-            if fields.get("Queue") and fields.get("Interface") and fields.get("MemberName") and fields.get("Event") != "QueueMemberRemoved":
-                self.members[(fields["Queue"], fields["Interface"])] = fields["MemberName"]
-            writer.write(encode(headers))
-            self.played += 1
-        await writer.drain()
-        log.info("demo PBX: played %d recorded AMI messages", self.played)
-        self.finished.set()
+        while True:
+            for gap, headers in read_traces(self.paths, max_gap_s=self.max_gap_s):
+                if gap > 0:
+                    await writer.drain()
+                    await asyncio.sleep(gap / self.speed)
+                headers = renumbered(headers, self.rounds)
+                fields = dict(headers)
+                # Member events, and AgentCalled/AgentConnect (chan_sip queues announce no members).
+                if fields.get("Queue") and fields.get("Interface") and fields.get("MemberName") and fields.get("Event") != "QueueMemberRemoved":
+                    self.members[(fields["Queue"], fields["Interface"])] = fields["MemberName"]
+                writer.write(encode(headers))
+                self.played += 1
+            await writer.drain()
+            self.rounds += 1
+            log.info("demo PBX: played the traces %d time(s), %d AMI messages", self.rounds, self.played)
+            self.finished.set()
+            if not self.repeat:
+                return
+            await asyncio.sleep(self.max_gap_s / self.speed)

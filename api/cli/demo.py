@@ -33,9 +33,9 @@ DEMO_TRACES: dict[str, list[str]] = {
         "pjsip22_status_busy", "agi22_replies",
     ],
 }
-#: What the demo PBX plays live, at the recorded pace: the Asterisk 20 queue calls (one PBX,
-#: so one bridge), about two and a half minutes of callers joining, waiting, being answered
-#: and giving up.
+#: What the demo PBX plays live, at the recorded pace and over and over: the Asterisk 20
+#: queue calls (one PBX, so one bridge), about two and a half minutes of callers joining,
+#: waiting, being answered and giving up per round.
 LIVE_TRACES = ["answered", "abandoned", "billing_answered", "ring_no_answer", "blind_transfer", "busy_queue"]
 LIVE_SERVER_ID = "demo-live"
 DEMO_USER = "demo"
@@ -106,7 +106,7 @@ async def _serve(runtime: Runtime, paths: list[Path], host: str | None, port: in
 
     configure_logging()
     secret = secrets.token_urlsafe(16)
-    player = TracePlayer(paths, username="demo-bridge", secret=secret, speed=speed)
+    player = TracePlayer(paths, username="demo-bridge", secret=secret, speed=speed, repeat=True)
     ami_port = await player.start()
     settings = runtime.settings.model_copy(
         update={"ami_host": "127.0.0.1", "ami_port": ami_port, "ami_username": "demo-bridge", "ami_secret": SecretStr(secret), "server_id": LIVE_SERVER_ID}
@@ -117,7 +117,7 @@ async def _serve(runtime: Runtime, paths: list[Path], host: str | None, port: in
     click.echo(
         f"\nHotline is serving on http://{http_host}:{http_port}/ — wallboard at /wallboard, calls at /calls, API at /api/docs"
         f"\nDemo supervisor login: user {DEMO_USER!r}, password {password!r}"
-        f"\nA demo PBX plays {len(paths)} recorded traces live (server id {LIVE_SERVER_ID!r}, {speed:g}× recorded pace). Ctrl-C stops.\n"
+        f"\nA demo PBX plays {len(paths)} recorded traces live, over and over (server id {LIVE_SERVER_ID!r}, {speed:g}× recorded pace). Ctrl-C stops.\n"
     )
     try:
         await server.serve()

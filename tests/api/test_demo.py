@@ -47,3 +47,13 @@ def test_demo_serves_a_live_wallboard_with_a_supervisor_login(db):
                 break
             time.sleep(0.2)
         assert agents["SIP/1001"]["status"] == "paused"
+
+
+def test_the_demo_pbx_plays_again_with_new_call_ids():
+    from api.demo_pbx import renumbered
+
+    headers = [("Event", "Newchannel"), ("Uniqueid", "1795494751.0"), ("Linkedid", "1795494751.0"), ("Channel", "SIP/trunk-00000000"), ("Exten", "800")]
+    assert renumbered(headers, 0) == headers
+    again = dict(renumbered(headers, 2))
+    assert again["Uniqueid"] == again["Linkedid"] == f"{1795494751 + 2 * 86400}.2000000"
+    assert again["Channel"] == "SIP/trunk-00000000" and again["Exten"] == "800"
