@@ -26,7 +26,7 @@ def call_events(server_id: str, facts: list[f.Fact], zone: tzinfo, received_at: 
         elif isinstance(fact, f.CallerJoined):
             event("joined", fact.at, linkedid=fact.linkedid, uniqueid=fact.uniqueid, queue=fact.queue, caller=fact.caller_num, agent=None, disposition=None)
         elif isinstance(fact, f.AgentConnected):
-            event("answered", fact.at, linkedid=fact.linkedid, uniqueid=fact.uniqueid, queue=fact.queue, caller=None, agent=fact.member_name, disposition=None)
+            event("answered", fact.at, linkedid=fact.linkedid, uniqueid=fact.uniqueid, queue=fact.queue, caller=None, agent=fact.member_name, agent_interface=fact.interface, disposition=None)
         elif isinstance(fact, f.QueueVisitEnded) and fact.visit.outcome != "answered":
             v = fact.visit
             name = "abandoned" if v.outcome == "abandoned" else "exited"
@@ -34,5 +34,5 @@ def call_events(server_id: str, facts: list[f.Fact], zone: tzinfo, received_at: 
         elif isinstance(fact, f.CallEnded):
             c = fact.call
             event("ended", c.ended_at or c.started_at, linkedid=c.linkedid, uniqueid=c.linkedid, queue=c.queue or None, caller=c.caller_num,
-                  agent=c.agent_name or c.agent_interface or None, disposition=c.disposition)
+                  agent=c.agent_name or c.agent_interface or None, agent_interface=c.agent_interface or None, disposition=c.disposition)
     return out

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ami_bridge.models import Call
 from ami_bridge.queries.calls import CallQuery, call_legs, call_timeline, call_to_dict, list_calls
 from core.times import iso
+from ivr.journeys import call_path
 from core.users import Role
 
 
@@ -25,6 +26,11 @@ def call_detail(session: Session, call: Call, zone: tzinfo) -> tuple[dict[str, A
         for l in legs
     ]
     detail["timeline"] = [{"at": iso(e.at, zone), "event": e.kind, "uniqueid": e.uniqueid, **e.data} for e in timeline]
+    detail["ivr_path"] = [
+        {"at": iso(step.entered_at, zone), "node": step.node, "type": step.type, "digits": step.digits, "outcome": step.outcome,
+         "timeouts": step.timeouts, "invalid": step.invalid}
+        for step in call_path(session, call.server_id, call.linkedid)
+    ]
     numbers = call_numbers(call)
     numbers.update(l.caller_num for l in legs if l.caller_num)
     for entry in timeline:
@@ -43,20 +49,10 @@ def call_numbers(call: Call) -> set[str]:
 
 
 def agent_calls(session: Session, query: CallQuery, interfaces: tuple[str, ...]) -> list[Call]:
-    """An agent's own calls: those answered on one of its interfaces.
-
-    One keyset query per interface, merged: each returns its first ``limit`` rows after the
-    cursor, so the first ``limit`` of the merge are the first ``limit`` of the union.
-    """
+    """An agent's own calls: those answered on one of its interfaces."""
     if query.agent is not None and query.agent not in interfaces:
         return []
-    rows: dict[int, Call] = {}
-    for interface in [query.agent] if query.agent is not None else interfaces:
-        for call in list_calls(session, replace(query, agent=interface)):
-            if call.agent_interface in interfaces:
-                rows[call.id] = call
-    merged = sorted(rows.values(), key=lambda c: (c.started_at, c.id))
-    return merged[: query.limit] if query.limit is not None else merged
+    return list_calls(session, replace(query, agent_interfaces=interfaces))
 
 
 def may_see(role: Role, interfaces: tuple[str, ...], call: Call) -> bool:

@@ -77,10 +77,23 @@ class TimelineEntry(BaseModel):
     uniqueid: str
 
 
+class IvrStep(BaseModel):
+    """One node of the IVR path the caller took (from the IVR's journeys)."""
+
+    at: str = Field(description=ISO)
+    node: str
+    type: str
+    digits: str = Field(description="Keys pressed, one entry per attempt; typed numbers masked.")
+    outcome: str
+    timeouts: int
+    invalid: int
+
+
 class CallDetail(Call):
     model_config = _examples({**CALL_EXAMPLE, "legs": [{"uniqueid": "1795495540.130", "channel": "SIP/trunk-00000082", "role": "caller", "created_at": "2026-11-24T12:45:40.634251+08:00", "ended_at": "2026-11-24T12:46:24.430097+08:00", "cause": 16, "cause_txt": "Normal Clearing"}], "timeline": [{"at": "2026-11-24T12:45:42.284286+08:00", "event": "queue_joined", "uniqueid": "1795495540.130", "queue": "support", "position": 1}]})
     legs: list[CallLeg]
     timeline: list[TimelineEntry]
+    ivr_path: list[IvrStep] = Field(description="The IVR nodes the caller went through, in order (empty when no Hotline flow ran).")
 
 
 STATS_EXAMPLE = {

@@ -19,6 +19,8 @@ class CallQuery:
     until: datetime | None = None
     queue: str | None = None
     agent: str | None = None  # member name or interface
+    #: Only calls answered on one of these interfaces (an agent's own calls).
+    agent_interfaces: tuple[str, ...] | None = None
     disposition: str | None = None
     caller: str | None = None
     server_id: str | None = None
@@ -37,6 +39,8 @@ def list_calls(session: Session, query: CallQuery) -> list[Call]:
         statement = statement.where(Call.queue == query.queue)
     if query.agent is not None:
         statement = statement.where((Call.agent_name == query.agent) | (Call.agent_interface == query.agent))
+    if query.agent_interfaces is not None:
+        statement = statement.where(Call.agent_interface.in_(query.agent_interfaces))
     if query.disposition is not None:
         statement = statement.where(Call.disposition == query.disposition)
     if query.caller is not None:

@@ -71,6 +71,10 @@ def show(runtime: Runtime, linkedid: str, server_id: str | None, as_json: bool) 
     for entry in detail["timeline"]:
         extra = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("at", "event", "uniqueid"))
         click.echo(f"{entry['at']}  {entry['event']:16} {extra}")
+    if detail["ivr_path"]:
+        click.echo("\nIVR path:")
+        for step in detail["ivr_path"]:
+            click.echo(f"{step['at']}  {step['node']} ({step['type']})  keys {step['digits'] or '-'}  → {step['outcome']}")
 
 
 @calls.command()
